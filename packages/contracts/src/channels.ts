@@ -1,0 +1,10 @@
+import { z } from 'zod';
+
+/** Every channel Switchboard knows. A channel is added here and in packages/channels' registry. */
+export const CHANNELS = ['telegram', 'webchat', 'email', 'sms', 'whatsapp', 'messenger', 'instagram', 'viber', 'vk', 'wechat', 'voice'] as const;
+export const ChannelId = z.enum(CHANNELS);
+export type ChannelId = z.infer<typeof ChannelId>;
+
+/** Channels with a working ingress and egress in this build. */
+export const ENABLED_CHANNELS = ['telegram', 'webchat'] as const satisfies readonly ChannelId[];
+export type EnabledChannel = (typeof ENABLED_CHANNELS)[number];

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { ChannelId } from './channels.ts';
+
+/** Platform ids are strings: several platforms use integers beyond 2^53. */
+const Id = z.string().min(1).max(512);
+
+export const Attachment = z.object({
+  kind: z.enum(['image', 'video', 'audio', 'voice', 'document', 'sticker', 'other']),
+  /** The platform's handle to fetch it (Telegram file_id, Meta media id, ...). */
+  externalId: z.string().optional(),
+  url: z.string().optional(),
+  mimeType: z.string().optional(),
+  fileName: z.string().optional(),
+  size: z.number().int().nonnegative().optional(),
+  width: z.number().int().optional(),
+  height: z.number().int().optional(),
+});
+export type Attachment = z.infer<typeof Attachment>;
+
+export const Content = z.object({
+  text: z.string().max(100_000).optional(),
+  html: z.string().max(1_000_000).optional(),
+  attachments: z.array(Attachment).max(50).default([]),
+  location: z.object({ latitude: z.number(), longitude: z.number(), name: z.string().optional(), address: z.string().optional() }).optional(),
+  contactCard: z.object({ name: z.string().optional(), phone: z.string().optional(), email: z.string().optional() }).optional(),
+});
+export type Content = z.infer<typeof Content>;
+
+export const DeliveryState = z.enum(['sent', 'delivered', 'read', 'failed']);
+export type DeliveryState = z.infer<typeof DeliveryState>;
+
+export const InboundEventType = z.enum(['message', 'message_edited', 'delivery_status', 'callback_request', 'call']);
+
+/**
+ * The one shape every channel normalizes to. `eventId` is derived from the inbox and the
+ * platform's identity of the event, so a redelivered webhook yields the same id.
+ */
+export const InboundEvent = z.object({
+  eventId: z.string().min(1).max(200),
+  inboxId: z.uuid(),
+  channel: ChannelId,
+  type: InboundEventType,
+  externalMessageId: Id,
+  thread: z.object({
+    externalId: Id,
+    replyToExternalId: Id.optional(),
+    references: z.array(Id).max(100).optional(),
+  }),
+  sender: z.object({
+    externalId: Id,
+    name: z.string().max(512).optional(),
+    username: z.string().max(256).optional(),
+    email: z.string().max(320).optional(),
+    phone: z.string().max(64).optional(),
+    locale: z.string().max(35).optional(),
+  }),
+  content: Content,
+  status: z
+    .object({ externalMessageId: Id, state: DeliveryState, error: z.string().max(2000).optional() })
+    .optional(),
+  /** ISO-8601 times. */
+  sentAt: z.iso.datetime({ offset: true }),
+  receivedAt: z.iso.datetime({ offset: true }),
+  /** The platform payload, size-capped by the ingress, kept for audit. */
+  raw: z.unknown(),
+});
+export type InboundEvent = z.infer<typeof InboundEvent>;
+export type InboundEventInput = z.input<typeof InboundEvent>;

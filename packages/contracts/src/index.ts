@@ -1,0 +1,4 @@
+export * from './channels.ts';
+export * from './inbound-event.ts';
+export * from './queues.ts';
+export * from './domain-events.ts';

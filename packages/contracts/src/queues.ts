@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { ChannelId, ENABLED_CHANNELS } from './channels.ts';
+import { InboundEvent } from './inbound-event.ts';
+
+/** One outbound message to deliver; the payload is an id, the message itself lives in PostgreSQL. */
+export const OutboundJob = z.object({ messageId: z.uuid(), channel: ChannelId });
+export type OutboundJob = z.infer<typeof OutboundJob>;
+
+/** Asks the router to run a dispatch pass for one queue (coalesced by the dispatcher's lock). */
+export const DispatchJob = z.object({ queueId: z.uuid(), reason: z.string().max(100) });
+export type DispatchJob = z.infer<typeof DispatchJob>;
+
+/**
+ * The queue catalog: every BullMQ queue, its payload schema and its defaults.
+ * Renaming a queue is a data migration (jobs in flight stay under the old name).
+ * Names contain no ':' (BullMQ uses it as its key separator).
+ */
+export const QUEUES = {
+  inbound: { schema: InboundEvent, attempts: 10 },
+  routing: { schema: DispatchJob, attempts: 5 },
+  'outbound-telegram': { schema: OutboundJob, attempts: 8 },
+  'outbound-webchat': { schema: OutboundJob, attempts: 8 },
+} as const;
+
+export type QueueName = keyof typeof QUEUES;
+export type JobData<Q extends QueueName> = z.infer<(typeof QUEUES)[Q]['schema']>;
+
+export type OutboundQueueName = `outbound-${(typeof ENABLED_CHANNELS)[number]}`;
+
+export function outboundQueueFor(channel: ChannelId): OutboundQueueName {
+  const name = `outbound-${channel}`;
+  if (!(name in QUEUES)) throw new Error(`no outbound queue for channel ${channel}`);
+  return name as OutboundQueueName;
+}
