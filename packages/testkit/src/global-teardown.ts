@@ -1,1 +1,4 @@
-export default async function globalTeardown(): Promise<void> {}
+export default async function globalTeardown(): Promise<void> {
+  const stop = (globalThis as { __sbInfraStop?: () => Promise<void> }).__sbInfraStop;
+  if (stop) await stop();
+}

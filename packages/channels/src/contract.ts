@@ -1,0 +1,60 @@
+import type { z } from 'zod';
+import type { ChannelId, InboundEvent } from '@switchboard/contracts';
+
+/** What an ingress hands to `verify`: the request as received, body as raw bytes. */
+export interface InboundRequest {
+  method: string;
+  /** Lower-cased header names. */
+  headers: Record<string, string | string[] | undefined>;
+  query: Record<string, string | undefined>;
+  rawBody: Buffer;
+}
+
+/** An inbox as a channel adapter sees it: non-secret config plus decrypted secrets. */
+export interface InboxContext<Cfg = unknown, Sec = unknown> {
+  id: string;
+  channel: ChannelId;
+  config: Cfg;
+  secrets: Sec;
+}
+
+/** One agent reply to deliver, as egress loads it from the database. */
+export interface OutboundMessage {
+  messageId: string;
+  conversationId: string;
+  /** The customer's address on the platform (Telegram chat id, web-chat visitor id). */
+  recipientExternalId: string;
+  threadExternalId: string;
+  text: string | null;
+  replyToExternalId?: string | null;
+}
+
+export interface SendResult {
+  /** The platform's id for the sent message, stored so receipts and replies can find it. */
+  externalMessageId: string;
+  sentAt: Date;
+}
+
+export interface ChannelCapabilities {
+  text: boolean;
+  media: boolean;
+  maxTextLength: number;
+}
+
+/**
+ * The shape of every channel. `verify` and `normalize` are pure so real payload fixtures
+ * test them; `send` throws RetryableError, RateLimitedError or PermanentError.
+ */
+export interface ChannelAdapter<Cfg = unknown, Sec = unknown> {
+  readonly channel: ChannelId;
+  readonly capabilities: ChannelCapabilities;
+  readonly configSchema: z.ZodType<Cfg>;
+  readonly secretsSchema: z.ZodType<Sec>;
+  /** Throws SignatureError when the request is not from the platform. */
+  verify(req: InboundRequest, inbox: InboxContext<Cfg, Sec>): void;
+  /** 0..n events; [] for updates that are not customer messages. Throws PayloadError. */
+  normalize(raw: unknown, inbox: InboxContext<Cfg, Sec>, receivedAt: Date): InboundEvent[];
+}
+
+/** Delivers one message on a channel; built by the channel's `create*Sender(deps)` factory. */
+export type Sender<Cfg = unknown, Sec = unknown> = (msg: OutboundMessage, inbox: InboxContext<Cfg, Sec>) => Promise<SendResult>;

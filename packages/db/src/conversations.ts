@@ -1,0 +1,125 @@
+import type { Queryable } from './pool.ts';
+import type { Role } from './agents.ts';
+import { appendEvent } from './events.ts';
+
+export const CONVERSATION_STATUSES = ['open', 'pending', 'snoozed', 'resolved'] as const;
+export type ConversationStatus = (typeof CONVERSATION_STATUSES)[number];
+
+export interface Conversation {
+  id: string;
+  inboxId: string;
+  contactId: string;
+  channel: string;
+  threadKey: string;
+  status: ConversationStatus;
+  routingState: 'unrouted' | 'queued' | 'assigned' | 'closed';
+  queueId: string | null;
+  priority: number;
+  enqueuedAt: Date | null;
+  assigneeId: string | null;
+  lastMessageAt: Date | null;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+  resolvedAt: Date | null;
+  contact: { id: string; name: string | null; email: string | null; phone: string | null };
+}
+
+export const SELECT_CONVERSATION = `
+  select c.id, c.inbox_id as "inboxId", c.contact_id as "contactId", c.channel, c.thread_key as "threadKey",
+         c.status, c.routing_state as "routingState", c.queue_id as "queueId", c.priority,
+         c.enqueued_at as "enqueuedAt", c.assignee_id as "assigneeId", c.last_message_at as "lastMessageAt",
+         c.version, c.created_at as "createdAt", c.updated_at as "updatedAt", c.resolved_at as "resolvedAt",
+         jsonb_build_object('id', k.id, 'name', k.name, 'email', k.email, 'phone', k.phone) as contact
+    from conversations c join contacts k on k.id = c.contact_id`;
+
+/** Who is looking: agents see their own conversations and those of their queues. */
+export interface Viewer {
+  agentId: string | null;
+  role: Role;
+}
+
+const VISIBLE = `($V_ROLE <> 'agent' or c.assignee_id = $V_AGENT or c.queue_id in (select queue_id from queue_members where agent_id = $V_AGENT))`;
+
+function visibility(viewer: Viewer, params: unknown[]): string {
+  params.push(viewer.role, viewer.agentId);
+  const role = `$${params.length - 1}`;
+  const agent = `$${params.length}::uuid`;
+  return VISIBLE.replaceAll('$V_ROLE', role).replaceAll('$V_AGENT', agent);
+}
+
+export interface ConversationFilter {
+  status?: ConversationStatus;
+  /** 'me', 'unassigned', or an agent id. */
+  assignee?: string;
+  /** Return conversations updated before this cursor (`updatedAt|id`), newest first. */
+  cursor?: { updatedAt: Date; id: string };
+  limit: number;
+}
+
+export async function listConversations(db: Queryable, viewer: Viewer, filter: ConversationFilter): Promise<Conversation[]> {
+  const params: unknown[] = [];
+  const where = [visibility(viewer, params)];
+  if (filter.status) {
+    params.push(filter.status);
+    where.push(`c.status = $${params.length}`);
+  }
+  if (filter.assignee === 'unassigned') where.push('c.assignee_id is null');
+  else if (filter.assignee) {
+    params.push(filter.assignee === 'me' ? viewer.agentId : filter.assignee);
+    where.push(`c.assignee_id = $${params.length}::uuid`);
+  }
+  if (filter.cursor) {
+    params.push(filter.cursor.updatedAt, filter.cursor.id);
+    where.push(`(c.updated_at, c.id) < ($${params.length - 1}, $${params.length}::uuid)`);
+  }
+  params.push(filter.limit);
+  const { rows } = await db.query(
+    `${SELECT_CONVERSATION} where ${where.join(' and ')} order by c.updated_at desc, c.id desc limit $${params.length}`,
+    params,
+  );
+  return rows as Conversation[];
+}
+
+export async function getConversation(db: Queryable, id: string, viewer?: Viewer): Promise<Conversation | undefined> {
+  const params: unknown[] = [id];
+  const where = ['c.id = $1'];
+  if (viewer) where.push(visibility(viewer, params));
+  const { rows } = await db.query(`${SELECT_CONVERSATION} where ${where.join(' and ')}`, params);
+  return rows[0] as Conversation | undefined;
+}
+
+/**
+ * Resolves a conversation and frees its assignee's capacity in the same transaction.
+ * Returns the queues whose waiting work may now be dispatched, or undefined if it was
+ * already resolved (resolving twice is harmless).
+ */
+export async function resolveConversation(
+  db: Queryable,
+  id: string,
+  by: { agentId: string | null },
+): Promise<{ freedQueueIds: string[] } | undefined> {
+  const { rows } = await db.query<{ assigneeId: string | null; channel: string; queueId: string | null }>(
+    `update conversations c set status = 'resolved', routing_state = 'closed', assignee_id = null,
+            resolved_at = now(), updated_at = now(), version = version + 1
+       from conversations old
+      where c.id = $1 and old.id = c.id and c.status <> 'resolved'
+      returning old.assignee_id as "assigneeId", c.channel, c.queue_id as "queueId"`,
+    [id],
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  const freed = new Set<string>();
+  if (row.assigneeId) {
+    await releaseCapacity(db, row.assigneeId, row.channel);
+    await db.query(`update assignments set ended_at = now() where conversation_id = $1 and ended_at is null`, [id]);
+    const { rows: qs } = await db.query<{ id: string }>(`select queue_id as id from queue_members where agent_id = $1`, [row.assigneeId]);
+    for (const q of qs) freed.add(q.id);
+  }
+  await appendEvent(db, { type: 'conversation.resolved', conversationId: id, agentId: by.agentId, payload: { previousAssigneeId: row.assigneeId } });
+  return { freedQueueIds: [...freed] };
+}
+
+export async function releaseCapacity(db: Queryable, agentId: string, channel: string): Promise<void> {
+  await db.query(`update agent_load set active = active - 1 where agent_id = $1 and channel = $2 and active > 0`, [agentId, channel]);
+}

@@ -1,0 +1,95 @@
+import type { Queryable } from './pool.ts';
+import { appendEvent } from './events.ts';
+
+/** Everything egress needs to deliver one reply. */
+export interface OutboundDelivery {
+  messageId: string;
+  conversationId: string;
+  inboxId: string;
+  channel: string;
+  seq: number;
+  status: string;
+  text: string | null;
+  recipientExternalId: string;
+  threadExternalId: string;
+}
+
+export async function loadDelivery(db: Queryable, messageId: string): Promise<OutboundDelivery | undefined> {
+  const { rows } = await db.query(
+    `select m.id as "messageId", m.conversation_id as "conversationId", m.inbox_id as "inboxId", c.channel,
+            m.seq::int as seq, m.status, m.text, ci.external_id as "recipientExternalId", c.thread_key as "threadExternalId"
+       from messages m
+       join conversations c on c.id = m.conversation_id
+       join contact_identities ci on ci.contact_id = c.contact_id and ci.inbox_id = c.inbox_id
+      where m.id = $1 and m.direction = 'out' and not m.is_private`,
+    [messageId],
+  );
+  return rows[0] as OutboundDelivery | undefined;
+}
+
+export type ClaimResult = 'claimed' | 'wait_for_earlier' | 'already_done';
+
+/**
+ * Marks a reply as being sent, unless an earlier reply in the same conversation is still
+ * pending: replies go out in the order agents wrote them, whichever replica picks them up.
+ */
+export async function claimForSending(db: Queryable, messageId: string): Promise<ClaimResult> {
+  const { rows } = await db.query<{ claimed: boolean; done: boolean }>(
+    `with target as (select id, conversation_id, seq, status from messages where id = $1),
+          earlier as (
+            select 1 from messages p, target t
+             where p.conversation_id = t.conversation_id and p.direction = 'out' and not p.is_private
+               and p.seq < t.seq and p.status in ('queued', 'sending')
+             limit 1),
+          upd as (
+            update messages m set status = 'sending', attempts = attempts + 1, updated_at = now()
+              from target t
+             where m.id = t.id and t.status in ('queued', 'sending') and not exists (select 1 from earlier)
+             returning m.id)
+     select exists(select 1 from upd) as claimed,
+            coalesce((select status not in ('queued', 'sending') from target), true) as done`,
+    [messageId],
+  );
+  const row = rows[0]!;
+  if (row.claimed) return 'claimed';
+  return row.done ? 'already_done' : 'wait_for_earlier';
+}
+
+export async function markSent(db: Queryable, messageId: string, externalId: string, sentAt: Date): Promise<void> {
+  const { rows } = await db.query<{ conversationId: string }>(
+    `update messages set status = 'sent', external_id = $2, sent_at = $3, error_code = null, error_message = null, updated_at = now()
+      where id = $1 and status in ('queued', 'sending') returning conversation_id as "conversationId"`,
+    [messageId, externalId, sentAt],
+  );
+  if (rows[0]) {
+    await appendEvent(db, { type: 'message.status', conversationId: rows[0].conversationId, payload: { messageId, status: 'sent', externalId } });
+  }
+}
+
+/** A failure that retrying cannot fix: the agent is told through the event stream. */
+export async function markFailed(db: Queryable, messageId: string, code: string, message: string): Promise<void> {
+  const { rows } = await db.query<{ conversationId: string }>(
+    `update messages set status = 'failed', error_code = $2, error_message = $3, updated_at = now()
+      where id = $1 and status in ('queued', 'sending') returning conversation_id as "conversationId"`,
+    [messageId, code, message],
+  );
+  if (rows[0]) {
+    await appendEvent(db, { type: 'message.status', conversationId: rows[0].conversationId, payload: { messageId, status: 'failed', errorCode: code, error: message } });
+  }
+}
+
+/** A transient failure: back to `queued` so later replies keep waiting behind this one. */
+export async function markRetrying(db: Queryable, messageId: string, code: string, message: string): Promise<void> {
+  await db.query(
+    `update messages set status = 'queued', error_code = $2, error_message = $3, updated_at = now() where id = $1 and status = 'sending'`,
+    [messageId, code, message],
+  );
+}
+
+/** The platform says we can no longer write to this person (bot blocked, STOP). */
+export async function markContactUnreachable(db: Queryable, inboxId: string, externalId: string): Promise<void> {
+  await db.query(
+    `update contact_identities set unreachable_at = coalesce(unreachable_at, now()) where inbox_id = $1 and external_id = $2`,
+    [inboxId, externalId],
+  );
+}

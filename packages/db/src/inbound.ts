@@ -1,0 +1,180 @@
+import type { InboundEvent } from '@switchboard/contracts';
+import type { Queryable } from './pool.ts';
+import { appendEvent } from './events.ts';
+import { nextSeq } from './messages.ts';
+
+export type InboundOutcome =
+  | { kind: 'stored'; conversationId: string; messageId: string; queueId: string | null; needsRouting: boolean; conversation: 'created' | 'reopened' | 'existing' }
+  | { kind: 'duplicate'; messageId: string }
+  | { kind: 'edited'; messageId: string }
+  | { kind: 'status'; messageId: string | null }
+  | { kind: 'ignored'; reason: string };
+
+/**
+ * Persists one inbound event. Must run inside a transaction: a per-thread advisory lock makes a
+ * burst of first messages from one customer open exactly one conversation, and the
+ * unique `(inbox_id, external_id)` makes a redelivered webhook store one message.
+ */
+export async function recordInbound(tx: Queryable, event: InboundEvent): Promise<InboundOutcome> {
+  switch (event.type) {
+    case 'message':
+    case 'callback_request':
+    case 'call':
+      return storeMessage(tx, event);
+    case 'message_edited':
+      return applyEdit(tx, event);
+    case 'delivery_status':
+      return applyStatus(tx, event);
+  }
+}
+
+async function lockThread(tx: Queryable, inboxId: string, threadKey: string): Promise<void> {
+  await tx.query(`select pg_advisory_xact_lock(hashtextextended($1, 0))`, [`thread:${inboxId}:${threadKey}`]);
+}
+
+async function findMessage(tx: Queryable, inboxId: string, externalId: string): Promise<string | undefined> {
+  const { rows } = await tx.query<{ id: string }>(`select id from messages where inbox_id = $1 and external_id = $2`, [inboxId, externalId]);
+  return rows[0]?.id;
+}
+
+async function upsertContact(tx: Queryable, event: InboundEvent): Promise<string> {
+  const s = event.sender;
+  const existing = await tx.query<{ contactId: string }>(
+    `update contact_identities set username = coalesce($3, username)
+      where inbox_id = $1 and external_id = $2 returning contact_id as "contactId"`,
+    [event.inboxId, s.externalId, s.username ?? null],
+  );
+  if (existing.rows[0]) {
+    const contactId = existing.rows[0].contactId;
+    await tx.query(
+      `update contacts set name = coalesce($2, name), email = coalesce($3, email), phone = coalesce($4, phone), updated_at = now() where id = $1`,
+      [contactId, s.name ?? null, s.email ?? null, s.phone ?? null],
+    );
+    return contactId;
+  }
+  const { rows } = await tx.query<{ id: string }>(
+    `insert into contacts(name, email, phone, attributes) values ($1, $2, $3, $4) returning id`,
+    [s.name ?? null, s.email ?? null, s.phone ?? null, s.locale ? { locale: s.locale } : {}],
+  );
+  const contactId = rows[0]!.id;
+  await tx.query(
+    `insert into contact_identities(contact_id, inbox_id, channel, external_id, username) values ($1, $2, $3, $4, $5)`,
+    [contactId, event.inboxId, event.channel, s.externalId, s.username ?? null],
+  );
+  return contactId;
+}
+
+async function openConversation(
+  tx: Queryable,
+  event: InboundEvent,
+  contactId: string,
+): Promise<{ id: string; queueId: string | null; routingState: string; how: 'created' | 'reopened' | 'existing' }> {
+  const thread = event.thread.externalId;
+  const live = await tx.query<{ id: string; queueId: string | null; routingState: string }>(
+    `select id, queue_id as "queueId", routing_state as "routingState" from conversations
+      where inbox_id = $1 and thread_key = $2 and status <> 'resolved'`,
+    [event.inboxId, thread],
+  );
+  if (live.rows[0]) return { ...live.rows[0], how: 'existing' };
+
+  const reopened = await tx.query<{ id: string; queueId: string | null; routingState: string }>(
+    `update conversations c set status = 'open',
+            routing_state = case when c.queue_id is null then 'unrouted' else 'queued' end,
+            enqueued_at = now(), resolved_at = null, updated_at = now(), version = version + 1
+      where c.id = (select id from conversations where inbox_id = $1 and thread_key = $2 order by created_at desc limit 1)
+      returning c.id, c.queue_id as "queueId", c.routing_state as "routingState"`,
+    [event.inboxId, thread],
+  );
+  if (reopened.rows[0]) return { ...reopened.rows[0], how: 'reopened' };
+
+  const created = await tx.query<{ id: string; queueId: string | null; routingState: string }>(
+    `insert into conversations(inbox_id, contact_id, channel, thread_key, queue_id, routing_state, enqueued_at)
+     select i.id, $2, i.channel, $3, i.default_queue_id,
+            case when i.default_queue_id is null then 'unrouted' else 'queued' end, now()
+       from inboxes i where i.id = $1
+     returning id, queue_id as "queueId", routing_state as "routingState"`,
+    [event.inboxId, contactId, thread],
+  );
+  if (!created.rows[0]) throw new Error(`inbox ${event.inboxId} does not exist`);
+  return { ...created.rows[0], how: 'created' };
+}
+
+async function storeMessage(tx: Queryable, event: InboundEvent): Promise<InboundOutcome> {
+  await lockThread(tx, event.inboxId, event.thread.externalId);
+  const duplicate = await findMessage(tx, event.inboxId, event.externalMessageId);
+  if (duplicate) return { kind: 'duplicate', messageId: duplicate };
+
+  const contactId = await upsertContact(tx, event);
+  const conversation = await openConversation(tx, event, contactId);
+  const seq = await nextSeq(tx, conversation.id, new Date(event.sentAt));
+  const c = event.content;
+  const { rows } = await tx.query<{ id: string }>(
+    `insert into messages(conversation_id, inbox_id, seq, direction, author_contact_id, text, html, attachments,
+                          external_id, reply_to_external_id, status, sent_at, raw)
+     values ($1, $2, $3, 'in', $4, $5, $6, $7, $8, $9, 'received', $10, $11) returning id`,
+    [
+      conversation.id, event.inboxId, seq, contactId, c.text ?? null, c.html ?? null,
+      JSON.stringify(withExtras(c)), event.externalMessageId, event.thread.replyToExternalId ?? null, event.sentAt, event.raw ?? null,
+    ],
+  );
+  const messageId = rows[0]!.id;
+  if (conversation.how !== 'existing') {
+    await appendEvent(tx, { type: `conversation.${conversation.how}`, conversationId: conversation.id, payload: { queueId: conversation.queueId } });
+  }
+  await appendEvent(tx, { type: 'message.created', conversationId: conversation.id, payload: { messageId, direction: 'in' } });
+  return {
+    kind: 'stored',
+    conversationId: conversation.id,
+    messageId,
+    queueId: conversation.queueId,
+    needsRouting: conversation.routingState === 'queued',
+    conversation: conversation.how,
+  };
+}
+
+/** Locations and contact cards ride along with attachments so nothing the customer sent is dropped. */
+function withExtras(c: InboundEvent['content']): unknown[] {
+  const extras: unknown[] = [];
+  if (c.location) extras.push({ kind: 'location', ...c.location });
+  if (c.contactCard) extras.push({ kind: 'contact', ...c.contactCard });
+  return [...c.attachments, ...extras];
+}
+
+async function applyEdit(tx: Queryable, event: InboundEvent): Promise<InboundOutcome> {
+  await lockThread(tx, event.inboxId, event.thread.externalId);
+  const { rows } = await tx.query<{ id: string; conversationId: string }>(
+    `update messages set text = $3, html = $4, edited_at = $5, updated_at = now()
+      where inbox_id = $1 and external_id = $2 and (edited_at is null or edited_at <= $5)
+      returning id, conversation_id as "conversationId"`,
+    [event.inboxId, event.externalMessageId, event.content.text ?? null, event.content.html ?? null, event.sentAt],
+  );
+  if (!rows[0]) {
+    // The original never reached us (or a newer edit did): keep what the customer wrote.
+    if (await findMessage(tx, event.inboxId, event.externalMessageId)) return { kind: 'ignored', reason: 'stale edit' };
+    return storeMessage(tx, { ...event, type: 'message' });
+  }
+  await appendEvent(tx, { type: 'message.updated', conversationId: rows[0].conversationId, payload: { messageId: rows[0].id } });
+  return { kind: 'edited', messageId: rows[0].id };
+}
+
+const STATE_RANK: Record<string, number> = { queued: 0, sending: 1, sent: 2, delivered: 3, read: 4 };
+
+async function applyStatus(tx: Queryable, event: InboundEvent): Promise<InboundOutcome> {
+  const status = event.status;
+  if (!status) return { kind: 'ignored', reason: 'status event without status' };
+  // receipts may arrive out of order: never move a message backwards (read -> delivered)
+  const { rows } = await tx.query<{ id: string; conversationId: string }>(
+    `update messages set status = $3, error_message = coalesce($4, error_message), updated_at = now()
+      where inbox_id = $1 and external_id = $2 and direction = 'out'
+        and ($3 = 'failed' or coalesce(($5::jsonb ->> status)::int, 0) < ($5::jsonb ->> $3)::int)
+      returning id, conversation_id as "conversationId"`,
+    [event.inboxId, status.externalMessageId, status.state, status.error ?? null, JSON.stringify(STATE_RANK)],
+  );
+  if (!rows[0]) return { kind: 'status', messageId: null };
+  await appendEvent(tx, {
+    type: 'message.status',
+    conversationId: rows[0].conversationId,
+    payload: { messageId: rows[0].id, status: status.state, error: status.error ?? null },
+  });
+  return { kind: 'status', messageId: rows[0].id };
+}

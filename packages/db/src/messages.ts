@@ -1,0 +1,97 @@
+import type { Attachment } from '@switchboard/contracts';
+import type { Queryable } from './pool.ts';
+import { appendEvent } from './events.ts';
+
+export const MESSAGE_STATUSES = ['received', 'stored', 'queued', 'sending', 'sent', 'delivered', 'read', 'failed'] as const;
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+
+export interface Message {
+  id: string;
+  conversationId: string;
+  seq: number;
+  direction: 'in' | 'out';
+  authorAgentId: string | null;
+  authorContactId: string | null;
+  isPrivate: boolean;
+  text: string | null;
+  attachments: Attachment[];
+  externalId: string | null;
+  replyToExternalId: string | null;
+  status: MessageStatus;
+  errorCode: string | null;
+  errorMessage: string | null;
+  sentAt: Date | null;
+  editedAt: Date | null;
+  createdAt: Date;
+}
+
+export const SELECT_MESSAGE = `
+  select m.id, m.conversation_id as "conversationId", m.seq::int as seq, m.direction,
+         m.author_agent_id as "authorAgentId", m.author_contact_id as "authorContactId", m.is_private as "isPrivate",
+         m.text, m.attachments, m.external_id as "externalId", m.reply_to_external_id as "replyToExternalId",
+         m.status, m.error_code as "errorCode", m.error_message as "errorMessage",
+         m.sent_at as "sentAt", m.edited_at as "editedAt", m.created_at as "createdAt"
+    from messages m`;
+
+export async function listMessages(
+  db: Queryable,
+  conversationId: string,
+  options: { afterSeq?: number; limit: number; includePrivate: boolean },
+): Promise<Message[]> {
+  const { rows } = await db.query(
+    `${SELECT_MESSAGE} where m.conversation_id = $1 and m.seq > $2 and ($3 or not m.is_private) order by m.seq limit $4`,
+    [conversationId, options.afterSeq ?? 0, options.includePrivate, options.limit],
+  );
+  return rows as Message[];
+}
+
+export async function getMessage(db: Queryable, id: string): Promise<Message | undefined> {
+  const { rows } = await db.query(`${SELECT_MESSAGE} where m.id = $1`, [id]);
+  return rows[0] as Message | undefined;
+}
+
+/** Next per-conversation sequence number; the row lock orders concurrent writers. */
+export async function nextSeq(db: Queryable, conversationId: string, at: Date): Promise<number> {
+  const { rows } = await db.query<{ seq: string }>(
+    `update conversations set last_seq = last_seq + 1, last_message_at = $2, updated_at = now() where id = $1 returning last_seq as seq`,
+    [conversationId, at],
+  );
+  return Number(rows[0]!.seq);
+}
+
+/**
+ * Stores an agent's reply (status `queued`, or `stored` for a private note). With an
+ * idempotency key, a retried request returns the message stored the first time.
+ */
+export async function createOutboundMessage(
+  db: Queryable,
+  input: { conversationId: string; inboxId: string; agentId: string | null; text: string; isPrivate: boolean; idempotencyKey?: string },
+): Promise<{ message: Message; created: boolean }> {
+  if (input.idempotencyKey) {
+    const { rows } = await db.query(`${SELECT_MESSAGE} where m.conversation_id = $1 and m.idempotency_key = $2`, [
+      input.conversationId,
+      input.idempotencyKey,
+    ]);
+    if (rows[0]) return { message: rows[0] as Message, created: false };
+  }
+  const seq = await nextSeq(db, input.conversationId, new Date());
+  const { rows } = await db.query<{ id: string }>(
+    `insert into messages(conversation_id, inbox_id, seq, direction, author_agent_id, is_private, text, status, idempotency_key)
+     values ($1, $2, $3, 'out', $4, $5, $6, $7, $8) returning id`,
+    [input.conversationId, input.inboxId, seq, input.agentId, input.isPrivate, input.text, input.isPrivate ? 'stored' : 'queued', input.idempotencyKey ?? null],
+  );
+  const message = (await getMessage(db, rows[0]!.id))!;
+  await appendEvent(db, { type: 'message.created', conversationId: input.conversationId, agentId: input.agentId, payload: { message } });
+  return { message, created: true };
+}
+
+/** Outbound messages still waiting for egress, e.g. because enqueueing failed after commit. */
+export async function staleOutbound(db: Queryable, olderThanMs: number, limit = 500): Promise<{ id: string; channel: string }[]> {
+  const { rows } = await db.query(
+    `select m.id, c.channel from messages m join conversations c on c.id = m.conversation_id
+      where m.direction = 'out' and m.status in ('queued', 'sending') and m.updated_at < now() - ($1 || ' milliseconds')::interval
+      order by m.created_at limit $2`,
+    [String(olderThanMs), limit],
+  );
+  return rows as { id: string; channel: string }[];
+}

@@ -1,0 +1,4 @@
+export * from './infra.ts';
+export * from './database.ts';
+export * from './redis.ts';
+export * from './wait.ts';
