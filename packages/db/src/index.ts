@@ -9,3 +9,5 @@ export * from './conversations.ts';
 export * from './messages.ts';
 export * from './inbound.ts';
 export * from './delivery.ts';
+export * from './inbox-cache.ts';
+export * from './rejected.ts';

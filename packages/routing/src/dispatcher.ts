@@ -4,6 +4,8 @@ import { rankLeastLoaded, type Candidate } from './policy.ts';
 export interface DispatchResult {
   /** Another dispatcher holds this queue; the caller should try again shortly. */
   busy: boolean;
+  /** Waiting conversations looked at; equal to the batch size means more may be waiting. */
+  scanned: number;
   assigned: { conversationId: string; agentId: string }[];
 }
 
@@ -24,7 +26,7 @@ interface Waiting {
 export async function dispatchQueue(pool: Pool, queueId: string, options: { batch?: number } = {}): Promise<DispatchResult> {
   return withTransaction(pool, async (tx) => {
     const { rows: lock } = await tx.query<{ ok: boolean }>(`select pg_try_advisory_xact_lock(hashtextextended($1, 0)) as ok`, [`dispatch:${queueId}`]);
-    if (!lock[0]!.ok) return { busy: true, assigned: [] };
+    if (!lock[0]!.ok) return { busy: true, scanned: 0, assigned: [] };
 
     const { rows: waiting } = await tx.query<Waiting>(
       `select id, channel, version from conversations
@@ -38,7 +40,7 @@ export async function dispatchQueue(pool: Pool, queueId: string, options: { batc
       const agentId = await assignOne(tx, queueId, conversation);
       if (agentId) assigned.push({ conversationId: conversation.id, agentId });
     }
-    return { busy: false, assigned };
+    return { busy: false, scanned: waiting.length, assigned };
   });
 }
 

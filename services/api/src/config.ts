@@ -1,0 +1,16 @@
+import { z } from 'zod';
+import { databaseEnv, httpEnv, logEnv, redisEnv, secretKeyEnv } from '@switchboard/config';
+
+export const apiEnv = {
+  ...databaseEnv,
+  ...redisEnv,
+  ...logEnv,
+  ...secretKeyEnv,
+  ...httpEnv(3000),
+  /** Bootstraps the first admin; use it to create agents and their tokens. */
+  SWITCHBOARD_ADMIN_TOKEN: z.string({ error: 'is required: a long random string used as the bootstrap admin bearer token' }).min(24, 'must be at least 24 characters'),
+  /** Public base URL of ingress-telegram, used to build the webhook URL returned for an inbox. */
+  TELEGRAM_WEBHOOK_BASE_URL: z.url().default('http://localhost:3001'),
+  /** Public base URL of ingress-webchat, returned for web-chat inboxes. */
+  WEBCHAT_BASE_URL: z.url().default('http://localhost:3002'),
+};

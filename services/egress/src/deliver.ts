@@ -1,0 +1,70 @@
+import type { Job } from 'bullmq';
+import type { OutboundJob } from '@switchboard/contracts';
+import { getAdapter, type Sender } from '@switchboard/channels';
+import { claimForSending, loadDelivery, markContactUnreachable, markFailed, markRetrying, markSent, type Pool } from '@switchboard/db';
+import { AppError, PermanentError } from '@switchboard/errors';
+import type { Logger } from '@switchboard/log';
+import { RetryLaterSignal } from '@switchboard/queue';
+import type { InboxCache } from '@switchboard/db';
+
+export interface DeliverDeps {
+  pool: Pool;
+  inboxes: InboxCache;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each channel's sender takes its own config shape
+  senders: Partial<Record<string, Sender<any, any>>>;
+  logger: Logger;
+}
+
+/** How long a reply waits before checking again whether the one written before it went out. */
+const ORDER_WAIT_MS = 250;
+
+/**
+ * Delivers one agent reply. The database claim keeps replies of one conversation in the order
+ * they were written, across egress replicas; the error's type decides retry or give up.
+ */
+export async function deliverOutbound(deps: DeliverDeps, data: OutboundJob, job: Pick<Job, 'attemptsMade' | 'opts'>): Promise<void> {
+  const claim = await claimForSending(deps.pool, data.messageId);
+  if (claim === 'already_done') return;
+  if (claim === 'wait_for_earlier') throw new RetryLaterSignal(ORDER_WAIT_MS, 'an earlier reply in this conversation is still pending');
+
+  try {
+    const delivery = await loadDelivery(deps.pool, data.messageId);
+    if (!delivery) throw new PermanentError('message_not_found', `outbound message ${data.messageId} has no deliverable recipient`);
+    const inbox = await deps.inboxes.get(delivery.inboxId);
+    if (!inbox) throw new PermanentError('inbox_not_found', `inbox ${delivery.inboxId} no longer exists`);
+    const send = deps.senders[delivery.channel];
+    if (!send) throw new PermanentError('channel_not_supported', `no sender for channel ${delivery.channel}`);
+    const adapter = getAdapter(inbox.channel);
+    const result = await send(
+      {
+        messageId: delivery.messageId,
+        conversationId: delivery.conversationId,
+        recipientExternalId: delivery.recipientExternalId,
+        threadExternalId: delivery.threadExternalId,
+        text: delivery.text,
+      },
+      { id: inbox.id, channel: inbox.channel, config: adapter.configSchema.parse(inbox.config), secrets: adapter.secretsSchema.parse(inbox.secrets) },
+    );
+    await markSent(deps.pool, delivery.messageId, result.externalMessageId, result.sentAt);
+    deps.logger.info({ messageId: delivery.messageId, conversationId: delivery.conversationId, externalId: result.externalMessageId }, 'reply sent');
+  } catch (error) {
+    await recordFailure(deps, data, job, error);
+    throw error;
+  }
+}
+
+async function recordFailure(deps: DeliverDeps, data: OutboundJob, job: Pick<Job, 'attemptsMade' | 'opts'>, error: unknown): Promise<void> {
+  const code = error instanceof AppError ? error.code : 'send_failed';
+  const message = error instanceof Error ? error.message : String(error);
+  const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+  if (error instanceof PermanentError || (lastAttempt && !(error instanceof RetryLaterSignal))) {
+    await markFailed(deps.pool, data.messageId, error instanceof PermanentError ? code : 'retries_exhausted', message);
+    if (code === 'recipient_blocked') {
+      const delivery = await loadDelivery(deps.pool, data.messageId);
+      if (delivery) await markContactUnreachable(deps.pool, delivery.inboxId, delivery.recipientExternalId);
+    }
+    deps.logger.warn({ messageId: data.messageId, code }, 'reply failed');
+  } else {
+    await markRetrying(deps.pool, data.messageId, code, message);
+  }
+}

@@ -1,0 +1,47 @@
+import Fastify from 'fastify';
+import { createTelegramSender, createWebchatSender } from '@switchboard/channels';
+import { decodeKey, loadConfig } from '@switchboard/config';
+import { createInboxCache, createPool, createSecretBox, isDatabaseReady } from '@switchboard/db';
+import { createLogger } from '@switchboard/log';
+import { createProducer, createRedis, isRedisReady } from '@switchboard/queue';
+import { exitOnBootFailure, handleShutdown, registerHealthRoutes } from '@switchboard/runtime';
+import { egressEnv } from './config.ts';
+import { startEgress } from './egress.ts';
+
+
+const logger = createLogger({ service: 'egress', level: process.env.LOG_LEVEL });
+try {
+  const env = loadConfig(egressEnv);
+  const pool = createPool({ connectionString: env.DATABASE_URL, max: env.DATABASE_POOL_MAX, applicationName: 'switchboard-egress' });
+  const workerRedis = createRedis(env.REDIS_URL, 'worker');
+  const producerRedis = createRedis(env.REDIS_URL, 'producer');
+  const publisher = createRedis(env.REDIS_URL, 'client');
+  const producer = createProducer(producerRedis, env.QUEUE_PREFIX);
+  const egress = startEgress({
+    pool,
+    connection: workerRedis,
+    producer,
+    prefix: env.QUEUE_PREFIX,
+    logger,
+    inboxes: createInboxCache(pool, createSecretBox(decodeKey(env.SWITCHBOARD_SECRET_KEY)!)),
+    senders: {
+      telegram: createTelegramSender({ apiRoot: env.TELEGRAM_API_ROOT }),
+      webchat: createWebchatSender({ publish: (channel, payload) => publisher.publish(channel, payload) }),
+    },
+    concurrency: env.EGRESS_CONCURRENCY,
+    sweepIntervalMs: env.EGRESS_SWEEP_INTERVAL_MS,
+  });
+
+  const http = Fastify({ loggerInstance: logger });
+  const { isShuttingDown } = handleShutdown(logger, [
+    { name: 'workers', run: () => egress.close() },
+    { name: 'http', run: () => http.close() },
+    { name: 'producer', run: () => producer.close() },
+    { name: 'redis', run: async () => Promise.all([workerRedis.quit(), producerRedis.quit(), publisher.quit()]) },
+    { name: 'postgres', run: () => pool.end() },
+  ]);
+  registerHealthRoutes(http, { postgres: () => isDatabaseReady(pool), redis: () => isRedisReady(workerRedis) }, isShuttingDown);
+  await http.listen({ host: env.HOST, port: env.PORT });
+} catch (error) {
+  exitOnBootFailure(logger, error);
+}

@@ -1,0 +1,12 @@
+import { z } from 'zod';
+import { databaseEnv, httpEnv, logEnv, redisEnv } from '@switchboard/config';
+
+export const routerEnv = {
+  ...databaseEnv,
+  ...redisEnv,
+  ...logEnv,
+  ...httpEnv(3003),
+  ROUTER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
+  /** How often queues with waiting work are re-dispatched, healing any lost trigger. */
+  ROUTER_SWEEP_INTERVAL_MS: z.coerce.number().int().min(1000).default(30_000),
+};

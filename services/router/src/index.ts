@@ -1,0 +1,2 @@
+export * from './router.ts';
+export { routerEnv } from './config.ts';

@@ -1,0 +1,39 @@
+import Fastify from 'fastify';
+import { loadConfig } from '@switchboard/config';
+import { createPool, isDatabaseReady } from '@switchboard/db';
+import { createLogger } from '@switchboard/log';
+import { createProducer, createRedis, isRedisReady } from '@switchboard/queue';
+import { exitOnBootFailure, handleShutdown, registerHealthRoutes } from '@switchboard/runtime';
+import { routerEnv } from './config.ts';
+import { startRouter } from './router.ts';
+
+const logger = createLogger({ service: 'router', level: process.env.LOG_LEVEL });
+try {
+  const env = loadConfig(routerEnv);
+  const pool = createPool({ connectionString: env.DATABASE_URL, max: env.DATABASE_POOL_MAX, applicationName: 'switchboard-router' });
+  const workerRedis = createRedis(env.REDIS_URL, 'worker');
+  const producerRedis = createRedis(env.REDIS_URL, 'producer');
+  const producer = createProducer(producerRedis, env.QUEUE_PREFIX);
+  const router = startRouter({
+    pool,
+    connection: workerRedis,
+    producer,
+    prefix: env.QUEUE_PREFIX,
+    logger,
+    concurrency: env.ROUTER_CONCURRENCY,
+    sweepIntervalMs: env.ROUTER_SWEEP_INTERVAL_MS,
+  });
+
+  const http = Fastify({ loggerInstance: logger });
+  const { isShuttingDown } = handleShutdown(logger, [
+    { name: 'workers', run: () => router.close() },
+    { name: 'http', run: () => http.close() },
+    { name: 'producer', run: () => producer.close() },
+    { name: 'redis', run: async () => Promise.all([workerRedis.quit(), producerRedis.quit()]) },
+    { name: 'postgres', run: () => pool.end() },
+  ]);
+  registerHealthRoutes(http, { postgres: () => isDatabaseReady(pool), redis: () => isRedisReady(workerRedis) }, isShuttingDown);
+  await http.listen({ host: env.HOST, port: env.PORT });
+} catch (error) {
+  exitOnBootFailure(logger, error);
+}
