@@ -99,14 +99,18 @@ export async function resolveConversation(
   id: string,
   by: { agentId: string | null },
 ): Promise<{ freedQueueIds: string[] } | undefined> {
-  const { rows } = await db.query<{ assigneeId: string | null; channel: string; queueId: string | null }>(
-    `update conversations c set status = 'resolved', routing_state = 'closed', assignee_id = null,
-            resolved_at = now(), updated_at = now(), version = version + 1
-       from conversations old
-      where c.id = $1 and old.id = c.id and c.status <> 'resolved'
-      returning old.assignee_id as "assigneeId", c.channel, c.queue_id as "queueId"`,
+  const { rows } = await db.query<{ assigneeId: string | null; channel: string }>(
+    `select assignee_id as "assigneeId", channel from conversations where id = $1 and status <> 'resolved' for update`,
     [id],
   );
+  if (rows[0]) {
+    await db.query(
+      `update conversations set status = 'resolved', routing_state = 'closed', assignee_id = null,
+              resolved_at = now(), updated_at = now(), version = version + 1
+        where id = $1`,
+      [id],
+    );
+  }
   const row = rows[0];
   if (!row) return undefined;
   const freed = new Set<string>();
