@@ -3,3 +3,4 @@ export * from './database.ts';
 export * from './redis.ts';
 export * from './wait.ts';
 export * from './seed.ts';
+export * from './fake-telegram.ts';

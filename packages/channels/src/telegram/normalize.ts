@@ -1,5 +1,6 @@
 import type { Attachment, Content, InboundEvent } from '@switchboard/contracts';
 import { PayloadError } from '@switchboard/errors';
+import { compact } from '../shared/compact.ts';
 import type { InboxContext } from '../contract.ts';
 import { Update, type TelegramMessage, type TelegramUpdate } from './wire.ts';
 
@@ -56,73 +57,61 @@ export function normalizeTelegramUpdate(raw: unknown, inbox: InboxContext, recei
 function senderOf(message: TelegramMessage): InboundEvent['sender'] {
   // in a private chat chat.id == from.id; the chat also carries the names if `from` is absent
   const who = message.from ?? message.chat;
-  const name = [who.first_name, who.last_name].filter((part) => part !== undefined && part !== '').join(' ');
-  return {
+  const name = [who.first_name, who.last_name].filter(Boolean).join(' ');
+  return compact({
     externalId: who.id,
-    ...(name ? { name } : {}),
-    ...(who.username ? { username: who.username } : {}),
-    ...(message.from?.language_code ? { locale: message.from.language_code } : {}),
-  };
+    name: name || undefined,
+    username: who.username || undefined,
+    locale: message.from?.language_code || undefined,
+  });
+}
+
+interface FileLike {
+  file_id: string;
+  file_size?: number;
+  mime_type?: string;
+  file_name?: string;
+  width?: number;
+  height?: number;
 }
 
 function extractContent(m: TelegramMessage): Content {
   const attachments: Attachment[] = [];
-  const file = (kind: Attachment['kind'], f: { file_id: string; file_size?: number | undefined; mime_type?: string | undefined; file_name?: string | undefined; width?: number | undefined; height?: number | undefined }) =>
+  const add = (kind: Attachment['kind'], f: FileLike) =>
     attachments.push(
-      stripUndefined({
-        kind,
-        externalId: f.file_id,
-        mimeType: f.mime_type,
-        fileName: f.file_name,
-        size: f.file_size,
-        width: f.width,
-        height: f.height,
-      }),
+      compact({ kind, externalId: f.file_id, mimeType: f.mime_type, fileName: f.file_name, size: f.file_size, width: f.width, height: f.height }),
     );
 
   const largest = m.photo?.reduce((a, b) => (b.width * b.height >= a.width * a.height ? b : a));
-  if (largest) file('image', largest);
-  if (m.sticker) file('sticker', { ...m.sticker, mime_type: stickerMime(m.sticker) });
-  if (m.animation) file('video', m.animation);
+  if (largest) add('image', largest);
+  if (m.sticker) add('sticker', { ...m.sticker, mime_type: stickerMime(m.sticker) });
+  if (m.animation) add('video', m.animation);
   // an animation message also carries `document` for old clients: one attachment, not two
-  else if (m.document) file('document', m.document);
-  if (m.video) file('video', m.video);
-  if (m.video_note) file('video', m.video_note);
-  if (m.voice) file('voice', m.voice);
-  if (m.audio) file('audio', m.audio);
+  else if (m.document) add('document', m.document);
+  if (m.video) add('video', m.video);
+  if (m.video_note) add('video', m.video_note);
+  if (m.voice) add('voice', m.voice);
+  if (m.audio) add('audio', m.audio);
 
-  const text = m.text ?? m.caption ?? m.sticker?.emoji;
-  const place = m.venue
-    ? { ...m.venue.location, name: m.venue.title, address: m.venue.address }
-    : m.location;
+  const text = m.text || m.caption || m.sticker?.emoji || undefined;
+  // a venue message also carries `location`; the venue adds its name and address
+  const place = m.venue?.location ?? m.location;
   const contact = m.contact;
-  return {
-    ...(text !== undefined && text !== '' ? { text } : {}),
+  return compact({
+    text,
     attachments,
-    ...(place ? { location: { latitude: place.latitude, longitude: place.longitude, ...nameAndAddress(place) } } : {}),
-    ...(contact
-      ? {
-          contactCard: {
-            name: [contact.first_name, contact.last_name].filter(Boolean).join(' '),
-            phone: contact.phone_number,
-          },
-        }
-      : {}),
-  };
+    location: place && compact({ latitude: place.latitude, longitude: place.longitude, name: m.venue?.title, address: m.venue?.address }),
+    contactCard: contact && {
+      name: [contact.first_name, contact.last_name].filter(Boolean).join(' '),
+      phone: contact.phone_number,
+    },
+  });
 }
 
 function stickerMime(sticker: { is_animated?: boolean | undefined; is_video?: boolean | undefined }): string {
   // https://core.telegram.org/stickers: animated = gzipped Lottie (.tgs), video = WEBM, else WEBP
   if (sticker.is_animated) return 'application/x-tgsticker';
   return sticker.is_video ? 'video/webm' : 'image/webp';
-}
-
-function nameAndAddress(place: { name?: string; address?: string }): { name?: string; address?: string } {
-  return stripUndefined({ name: place.name, address: place.address });
-}
-
-function stripUndefined<T extends Record<string, unknown>>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as never;
 }
 
 function unixToIso(seconds: number): string {

@@ -5,6 +5,9 @@ import { z } from 'zod';
  * Objects are loose: Telegram adds fields often and unknown ones must not reject an update.
  * Ids are accepted as a number or, after `parseJsonLossless`, a string, and become strings.
  */
+/** Bot API limit for sendMessage text (https://core.telegram.org/bots/api#sendmessage). */
+export const TELEGRAM_MAX_TEXT_LENGTH = 4096;
+
 export const TelegramId = z
   .union([z.number().int(), z.string().regex(/^-?\d+$/)])
   .transform((id) => String(id));

@@ -1,0 +1,6 @@
+export { telegramAdapter, TelegramConfig, TelegramSecrets } from './adapter.ts';
+export { classifyTelegramError } from './classify.ts';
+export { isBotBlockedUpdate, normalizeTelegramUpdate, parseTelegramUpdate } from './normalize.ts';
+export { createTelegramSender, type TelegramSenderDeps } from './send.ts';
+export { TELEGRAM_SECRET_HEADER, verifyTelegramRequest } from './verify.ts';
+export { TELEGRAM_MAX_TEXT_LENGTH, type TelegramErrorBody, type TelegramMessage, type TelegramUpdate } from './wire.ts';

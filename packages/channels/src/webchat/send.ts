@@ -1,0 +1,34 @@
+import { PermanentError, RetryableError } from '@switchboard/errors';
+import type { Sender } from '../contract.ts';
+import type { WebchatPush } from './wire.ts';
+
+export interface WebchatSenderDeps {
+  /** Publishes to a pub/sub channel (Redis PUBLISH); resolves with the number of subscribers. */
+  publish: (channel: string, payload: string) => Promise<number>;
+}
+
+/** The pub/sub channel the webchat ingress subscribes to for one visitor's open sockets. */
+export function webchatChannelName(inboxId: string, visitorId: string): string {
+  return `sb-webchat-${inboxId}-${visitorId}`;
+}
+
+/**
+ * Pushes agent replies to the visitor's sockets. Zero subscribers is still a success: the
+ * message is stored and the widget re-syncs from the last message id when it reconnects.
+ */
+export function createWebchatSender(deps: WebchatSenderDeps): Sender {
+  return async (msg, inbox) => {
+    if (!msg.text) throw new PermanentError('empty_message', 'web chat cannot send a message without text');
+    const sentAt = new Date();
+    const push: WebchatPush = {
+      type: 'message',
+      message: { id: msg.messageId, conversationId: msg.conversationId, text: msg.text, createdAt: sentAt.toISOString() },
+    };
+    try {
+      await deps.publish(webchatChannelName(inbox.id, msg.recipientExternalId), JSON.stringify(push));
+    } catch (error) {
+      throw new RetryableError('publish_failed', 'could not publish the web-chat message', { cause: error });
+    }
+    return { externalMessageId: `out-${msg.messageId}`, sentAt };
+  };
+}

@@ -1,0 +1,200 @@
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+
+/** One Bot API request as the fake received it. */
+export interface FakeTelegramCall {
+  token: string;
+  method: string;
+  params: Record<string, unknown>;
+}
+
+type Update = { update_id: number } & Record<string, unknown>;
+
+export interface FakeTelegram {
+  /** Pass as telegraf's `apiRoot`, e.g. http://127.0.0.1:43121 */
+  readonly apiRoot: string;
+  /** Every call, failed ones included, in arrival order. */
+  readonly calls: FakeTelegramCall[];
+  /** The first call (already made or still to come) of `method` matching `predicate`. */
+  waitForCall(method: string, predicate?: (call: FakeTelegramCall) => boolean, timeoutMs?: number): Promise<FakeTelegramCall>;
+  /** The next call of `method` answers HTTP `status` with `body` (e.g. an outbound_error fixture). */
+  failNext(method: string, status: number, body: unknown): void;
+  /** Queues an update for getUpdates and wakes a waiting long poll. */
+  pushUpdate(update: Update): void;
+  close(): Promise<void>;
+}
+
+const BOT_PATH = /^\/bot([^/]+)\/([A-Za-z]+)$/;
+
+/**
+ * A Bot API server on 127.0.0.1 speaking the real protocol (POST /bot<token>/<method>, JSON,
+ * urlencoded or query parameters; `{ok, result}` or `{ok:false, error_code, description}`).
+ */
+export async function startFakeTelegram(): Promise<FakeTelegram> {
+  const calls: FakeTelegramCall[] = [];
+  const failures = new Map<string, Array<{ status: number; body: unknown }>>();
+  const callWaiters = new Set<(call: FakeTelegramCall) => void>();
+  const pollWaiters = new Set<() => void>();
+  let updates: Update[] = [];
+  let webhookUrl = '';
+  const nextMessageId = new Map<string, number>();
+  let closing = false;
+
+  const app = Fastify({ logger: false, forceCloseConnections: true });
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+    done(null, formParams(new URLSearchParams(body as string)));
+  });
+
+  // media uploads: text fields as values, files as { filename, size }
+  app.addContentTypeParser('multipart/form-data', { parseAs: 'buffer' }, (req, body, done) => {
+    const boundary = /boundary=("?)([^";]+)\1/.exec(req.headers['content-type'] ?? '')?.[2];
+    const { method: _ignored, ...params } = boundary ? multipartParams(body as Buffer, boundary) : {};
+    // telegraf also writes the method name into multipart bodies; the Bot API ignores it
+    done(null, params);
+  });
+  app.setErrorHandler((error: { statusCode?: number; message: string }, _request, reply) => {
+    const code = error.statusCode ?? 500;
+    return reply.code(code).send({ ok: false, error_code: code, description: `Bad Request: ${error.message}` });
+  });
+
+  const ok = (reply: FastifyReply, result: unknown) => reply.send({ ok: true, result });
+  const fail = (reply: FastifyReply, code: number, description: string) =>
+    reply.code(code).send({ ok: false, error_code: code, description });
+
+  async function getUpdates(params: Record<string, unknown>): Promise<Update[]> {
+    const offset = Number(params.offset ?? 0);
+    const limit = Math.min(Math.max(Number(params.limit ?? 100), 1), 100);
+    const deadline = Date.now() + Math.max(Number(params.timeout ?? 0), 0) * 1000;
+    // "An update is considered confirmed as soon as getUpdates is called with an offset higher than its update_id"
+    if (offset > 0) updates = updates.filter((u) => u.update_id >= offset);
+    while (updates.length === 0 && !closing && Date.now() < deadline) {
+      await new Promise<void>((wake) => {
+        const timer = setTimeout(done, deadline - Date.now());
+        function done() {
+          clearTimeout(timer);
+          pollWaiters.delete(done);
+          wake();
+        }
+        pollWaiters.add(done);
+      });
+    }
+    return updates.slice(0, limit);
+  }
+
+  async function handle(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+    const match = BOT_PATH.exec(request.url.split('?')[0] ?? '');
+    if (!match) return fail(reply, 404, 'Not Found');
+    const [, token = '', method = ''] = match;
+    const query = formParams(new URLSearchParams(request.url.split('?')[1] ?? ''));
+    const body = typeof request.body === 'object' && request.body !== null ? (request.body as Record<string, unknown>) : {};
+    const call: FakeTelegramCall = { token, method, params: { ...query, ...body } };
+    calls.push(call);
+    for (const waiter of [...callWaiters]) waiter(call);
+
+    const canned = failures.get(method)?.shift();
+    if (canned) return reply.code(canned.status).send(canned.body);
+    const params = call.params;
+    switch (method) {
+      case 'getMe':
+        return ok(reply, { id: Number(token.split(':')[0]), is_bot: true, first_name: 'Fake Bot', username: 'fake_bot', can_join_groups: false });
+      case 'sendMessage': {
+        const chatId = String(params.chat_id ?? '');
+        const text = String(params.text ?? '');
+        if (!chatId) return fail(reply, 400, 'Bad Request: chat_id is empty');
+        if (!text.trim()) return fail(reply, 400, 'Bad Request: message text is empty');
+        if (text.length > 4096) return fail(reply, 400, 'Bad Request: message is too long');
+        const messageId = nextMessageId.get(chatId) ?? 1000;
+        nextMessageId.set(chatId, messageId + 1);
+        const id = /^-?\d+$/.test(chatId) && Number.isSafeInteger(Number(chatId)) ? Number(chatId) : chatId;
+        return ok(reply, { message_id: messageId, chat: { id, type: 'private' }, date: Math.floor(Date.now() / 1000), text });
+      }
+      case 'setWebhook':
+        webhookUrl = String(params.url ?? '');
+        return ok(reply, true);
+      case 'deleteWebhook':
+        webhookUrl = '';
+        if (params.drop_pending_updates === true || params.drop_pending_updates === 'true') updates = [];
+        return ok(reply, true);
+      case 'getWebhookInfo':
+        return ok(reply, { url: webhookUrl, has_custom_certificate: false, pending_update_count: webhookUrl ? updates.length : 0 });
+      case 'getUpdates':
+        if (webhookUrl) return fail(reply, 409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first");
+        return ok(reply, await getUpdates(params));
+      default:
+        return fail(reply, 404, 'Not Found: method not found');
+    }
+  }
+  app.all('/*', handle);
+
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  if (address === null || typeof address === 'string') throw new Error('fake Telegram did not bind a TCP port');
+
+  return {
+    apiRoot: `http://127.0.0.1:${address.port}`,
+    calls,
+    waitForCall(method, predicate = () => true, timeoutMs = 10_000) {
+      const matches = (call: FakeTelegramCall) => call.method === method && predicate(call);
+      const seen = calls.find(matches);
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          callWaiters.delete(onCall);
+          reject(new Error(`no ${method} call within ${timeoutMs} ms; calls: ${calls.map((c) => c.method).join(', ') || 'none'}`));
+        }, timeoutMs);
+        function onCall(call: FakeTelegramCall) {
+          if (!matches(call)) return;
+          clearTimeout(timer);
+          callWaiters.delete(onCall);
+          resolve(call);
+        }
+        callWaiters.add(onCall);
+      });
+    },
+    failNext(method, status, body) {
+      failures.set(method, [...(failures.get(method) ?? []), { status, body }]);
+    },
+    pushUpdate(update) {
+      updates.push(update);
+      for (const wake of [...pollWaiters]) wake();
+    },
+    async close() {
+      closing = true;
+      for (const wake of [...pollWaiters]) wake();
+      await app.close();
+    },
+  };
+}
+
+/** Form and query values are strings; JSON-serialized fields (reply_parameters, ...) are decoded. */
+function formParams(search: URLSearchParams): Record<string, unknown> {
+  const params: Record<string, unknown> = {};
+  for (const [key, value] of search) {
+    params[key] = /^[[{]/.test(value) ? tryJson(value) : value;
+  }
+  return params;
+}
+
+function multipartParams(body: Buffer, boundary: string): Record<string, unknown> {
+  const params: Record<string, unknown> = {};
+  // latin1 maps bytes 1:1, so file sizes stay exact; text fields are re-decoded as UTF-8
+  for (const part of body.toString('latin1').split(`--${boundary}`)) {
+    const split = part.indexOf('\r\n\r\n');
+    if (split < 0) continue;
+    const head = part.slice(0, split);
+    const content = part.slice(split + 4).replace(/\r\n$/, '');
+    const name = /;\s*name="([^"]*)"/.exec(head)?.[1];
+    if (name === undefined) continue;
+    const filename = /filename="([^"]*)"/.exec(head)?.[1];
+    const text = Buffer.from(content, 'latin1').toString('utf8');
+    params[name] = filename !== undefined ? { filename, size: content.length } : /^[[{]/.test(text) ? tryJson(text) : text;
+  }
+  return params;
+}
+
+function tryJson(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}

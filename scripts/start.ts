@@ -1,0 +1,116 @@
+/**
+ * `pnpm start`: one command that runs Switchboard on this machine. Creates the database if
+ * missing, applies migrations, then runs every service as its own process on its own port,
+ * restarting one that crashes. Secrets not given in the environment are generated once and
+ * kept in .switchboard/local.env (git-ignored) so restarts keep working.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL } from '@switchboard/config';
+import { prepareDatabase } from './migrate.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const SERVICES = [
+  { name: 'api', port: 3000 },
+  { name: 'ingress-telegram', port: 3001 },
+  { name: 'ingress-webchat', port: 3002 },
+  { name: 'router', port: 3003 },
+  { name: 'egress', port: 3004 },
+] as const;
+
+function localSecrets(): Record<string, string> {
+  const dir = `${root}.switchboard`;
+  const file = `${dir}/local.env`;
+  const saved: Record<string, string> = {};
+  if (existsSync(file)) {
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      const m = /^([A-Z_]+)=(.*)$/.exec(line.trim());
+      if (m) saved[m[1]!] = m[2]!;
+    }
+  }
+  const wanted = {
+    SWITCHBOARD_SECRET_KEY: () => randomBytes(32).toString('base64'),
+    SWITCHBOARD_ADMIN_TOKEN: () => `sba_${randomBytes(24).toString('base64url')}`,
+  };
+  let changed = false;
+  for (const [key, make] of Object.entries(wanted)) {
+    if (process.env[key] || saved[key]) continue;
+    saved[key] = make();
+    changed = true;
+  }
+  if (changed) {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(file, Object.entries(saved).map(([k, v]) => `${k}=${v}`).join('\n') + '\n', { mode: 0o600 });
+    console.log(`generated local secrets in ${file}`);
+  }
+  return saved;
+}
+
+const env: NodeJS.ProcessEnv = {
+  ...localSecrets(),
+  ...process.env,
+  DATABASE_URL: process.env.DATABASE_URL || DEFAULT_DATABASE_URL,
+  REDIS_URL: process.env.REDIS_URL || DEFAULT_REDIS_URL,
+};
+
+try {
+  await prepareDatabase(env.DATABASE_URL!);
+} catch (error) {
+  console.error(`cannot prepare PostgreSQL at ${env.DATABASE_URL}: ${(error as Error).message}`);
+  console.error('Start PostgreSQL (or set DATABASE_URL) and run `pnpm start` again.');
+  process.exit(1);
+}
+
+const children = new Map<string, ChildProcess>();
+let stopping = false;
+const restarts = new Map<string, number[]>();
+
+function run(service: (typeof SERVICES)[number]): void {
+  const child = spawn(process.execPath, [`services/${service.name}/src/main.ts`], {
+    cwd: root,
+    env: { ...env, PORT: String(service.port) },
+    stdio: 'inherit',
+  });
+  children.set(service.name, child);
+  child.on('exit', (code, signal) => {
+    children.delete(service.name);
+    if (stopping) {
+      if (children.size === 0) process.exit(0);
+      return;
+    }
+    const now = Date.now();
+    const recent = (restarts.get(service.name) ?? []).filter((t) => now - t < 60_000);
+    restarts.set(service.name, [...recent, now]);
+    if (recent.length >= 5) {
+      console.error(`${service.name} keeps exiting (last: ${signal ?? code}); stopping everything`);
+      stop();
+      return;
+    }
+    console.error(`${service.name} exited (${signal ?? code}); restarting in 1 s`);
+    setTimeout(() => run(service), 1_000);
+  });
+}
+
+function stop(): void {
+  if (stopping) return;
+  stopping = true;
+  for (const child of children.values()) child.kill('SIGTERM');
+  if (children.size === 0) process.exit(0);
+}
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);
+
+for (const service of SERVICES) run(service);
+
+const token = env.SWITCHBOARD_ADMIN_TOKEN;
+console.log(`
+Switchboard is starting:
+  API and its docs       http://localhost:3000/docs
+  Admin token            ${token === process.env.SWITCHBOARD_ADMIN_TOKEN ? '(from SWITCHBOARD_ADMIN_TOKEN)' : `${token}  (saved in .switchboard/local.env)`}
+  Telegram webhooks      POST http://localhost:3001/webhooks/telegram/<inboxId>
+  Web chat (visitors)    http://localhost:3002/webchat/<inboxId>
+  Router, egress health  http://localhost:3003/readyz, http://localhost:3004/readyz
+Press Ctrl+C to stop.
+`);
