@@ -128,7 +128,7 @@ create table messages (
   -- the platform's id; unique per inbox, so a redelivered webhook stores one message
   external_id text,
   reply_to_external_id text,
-  status text not null check (status in ('received', 'queued', 'sending', 'sent', 'delivered', 'read', 'failed')),
+  status text not null check (status in ('received', 'stored', 'queued', 'sending', 'sent', 'delivered', 'read', 'failed')),
   error_code text,
   error_message text,
   attempts int not null default 0,

@@ -53,7 +53,8 @@ export interface ConversationFilter {
   /** 'me', 'unassigned', or an agent id. */
   assignee?: string;
   /** Return conversations updated before this cursor (`updatedAt|id`), newest first. */
-  cursor?: { updatedAt: Date; id: string };
+  /** updatedAt as PostgreSQL's text form keeps microseconds that a JS Date would drop. */
+  cursor?: { updatedAt: Date | string; id: string };
   limit: number;
 }
 
@@ -71,7 +72,7 @@ export async function listConversations(db: Queryable, viewer: Viewer, filter: C
   }
   if (filter.cursor) {
     params.push(filter.cursor.updatedAt, filter.cursor.id);
-    where.push(`(c.updated_at, c.id) < ($${params.length - 1}, $${params.length}::uuid)`);
+    where.push(`(c.updated_at, c.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
   }
   params.push(filter.limit);
   const { rows } = await db.query(

@@ -4,3 +4,4 @@ export * from './redis.ts';
 export * from './wait.ts';
 export * from './seed.ts';
 export * from './fake-telegram.ts';
+export * from './fixtures.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { PermanentError, RateLimitedError, RetryableError } from '@switchboard/errors';
 import { TelegramError } from 'telegraf';
-import { fixtureJson } from '../testing/fixtures.ts';
+import { fixtureJson } from '@switchboard/testkit';
 import { classifyTelegramError } from './classify.ts';
 
 const body = (error_code: number, description: string, parameters?: object) => ({ ok: false, error_code, description, parameters });

@@ -3,7 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import { InboundEvent } from '@switchboard/contracts';
 import { PayloadError } from '@switchboard/errors';
 import type { InboxContext } from '../contract.ts';
-import { fixture, fixtureJson } from '../testing/fixtures.ts';
+import { fixture, fixtureJson } from '@switchboard/testkit';
 import { isBotBlockedUpdate, normalizeTelegramUpdate } from './normalize.ts';
 
 const inbox: InboxContext = { id: '0b6c8f5e-3f0a-4c57-9a52-6f1d2f3a4b5c', channel: 'telegram', config: {}, secrets: {} };

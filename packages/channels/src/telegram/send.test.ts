@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { PermanentError, RateLimitedError } from '@switchboard/errors';
 import { startFakeTelegram, type FakeTelegram } from '@switchboard/testkit';
 import type { InboxContext, OutboundMessage } from '../contract.ts';
-import { fixtureJson } from '../testing/fixtures.ts';
+import { fixtureJson } from '@switchboard/testkit';
 import { createTelegramSender } from './send.ts';
 
 const botToken = '123456:AAH-test_token';

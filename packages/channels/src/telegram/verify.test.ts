@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { SignatureError } from '@switchboard/errors';
 import type { InboundRequest, InboxContext } from '../contract.ts';
-import { fixtureJson } from '../testing/fixtures.ts';
+import { fixtureJson } from '@switchboard/testkit';
 import { verifyTelegramRequest } from './verify.ts';
 
 interface SecretTokenVector {

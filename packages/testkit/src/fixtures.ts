@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseJsonLossless } from '../shared/lossless-json.ts';
+import { parseJsonLossless } from '@switchboard/channels';
 
 /**
  * The shared channel fixtures live outside the repository (/work/shared next to /work/main);
@@ -10,7 +10,7 @@ import { parseJsonLossless } from '../shared/lossless-json.ts';
 function fixturesDir(): string {
   const fromEnv = process.env.SWITCHBOARD_FIXTURES_DIR;
   if (fromEnv) return fromEnv;
-  const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
+  const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
   return resolve(repoRoot, '../shared/fixtures/channels');
 }
 

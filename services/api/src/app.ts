@@ -1,0 +1,68 @@
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import {
+  createJsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { registerHealthRoutes } from '@switchboard/runtime';
+import { authenticate } from './auth.ts';
+import type { ApiDeps, ZodApp } from './deps.ts';
+import { handleError, handleNotFound } from './error-handler.ts';
+import { registerAgentRoutes } from './routes/agents.ts';
+import { registerConversationRoutes } from './routes/conversations.ts';
+import { registerInboxRoutes } from './routes/inboxes.ts';
+import { registerMeRoutes } from './routes/me.ts';
+import { registerMessageRoutes } from './routes/messages.ts';
+import { registerQueueRoutes } from './routes/queues.ts';
+
+export type { ApiDeps } from './deps.ts';
+
+const BODY_LIMIT = 1024 * 1024;
+
+/**
+ * The REST API as a fastify instance, ready but not listening: main.ts listens, tests use
+ * `inject` or listen on port 0.
+ */
+export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
+  // typed as fastify's logger interface so the instance is a plain FastifyInstance to callers
+  const loggerInstance: FastifyBaseLogger = deps.logger;
+  const app = Fastify({ loggerInstance, bodyLimit: BODY_LIMIT }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler(handleNotFound);
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'Switchboard API', version: '1', description: 'Agents and admins: inboxes, agents, queues, conversations, replies.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: createJsonSchemaTransform({ skipList: [] }),
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+
+  registerHealthRoutes(app, deps.readiness, deps.isShuttingDown);
+
+  await app.register(
+    async (api: ZodApp) => {
+      api.addHook('onRequest', authenticate(deps));
+      registerInboxRoutes(deps, api);
+      registerAgentRoutes(deps, api);
+      registerQueueRoutes(deps, api);
+      registerMeRoutes(deps, api);
+      registerConversationRoutes(deps, api);
+      registerMessageRoutes(deps, api);
+    },
+    { prefix: '/api/v1' },
+  );
+
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,28 @@
+import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Pool, SecretBox } from '@switchboard/db';
+import type { Logger } from '@switchboard/log';
+import type { Producer } from '@switchboard/queue';
+import type { ReadinessChecks } from '@switchboard/runtime';
+
+/** Everything the API needs, constructed by main.ts (or a test) and passed in. */
+export interface ApiDeps {
+  pool: Pool;
+  producer: Producer;
+  secretBox: SecretBox;
+  logger: Logger;
+  /** SWITCHBOARD_ADMIN_TOKEN: bootstraps the first admin. */
+  adminToken: string;
+  publicUrls: { telegramWebhookBase: string; webchatBase: string };
+  readiness: ReadinessChecks;
+  isShuttingDown?: () => boolean;
+}
+
+/** The fastify instance routes are registered on: zod schemas type params, query, body and replies. */
+export type ZodApp = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;

@@ -1,0 +1,2 @@
+export { buildApi, type ApiDeps } from './app.ts';
+export { apiEnv } from './config.ts';

@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import { CONVERSATION_STATUSES, getConversation, listConversations, resolveConversation, withTransaction, type Conversation } from '@switchboard/db';
+import { forbidden, notFound } from '@switchboard/errors';
+import { mayActOn, principalOf } from '../auth.ts';
+import { decodeCursor, encodeCursor } from '../cursor.ts';
+import type { ApiDeps, ZodApp } from '../deps.ts';
+import { requestDispatch } from '../enqueue.ts';
+import { invalidField } from '../error-handler.ts';
+import { conversationPosition, lockConversation } from '../sql.ts';
+import { ConversationDto, errorResponses, IdParams } from '../schemas.ts';
+
+const ListQuery = z.object({
+  status: z.enum(CONVERSATION_STATUSES).optional(),
+  assignee: z.union([z.enum(['me', 'unassigned']), z.uuid()]).optional().describe("'me', 'unassigned' or an agent id"),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z.string().max(200).optional().describe('nextCursor of the previous page'),
+});
+
+const Page = z.object({ items: z.array(ConversationDto), nextCursor: z.string().nullable().describe('null on the last page') });
+
+export function registerConversationRoutes(deps: ApiDeps, app: ZodApp): void {
+  app.get(
+    '/conversations',
+    {
+      schema: {
+        tags: ['conversations'],
+        summary: 'Conversations you may see (agents: your own and your queues\'), most recently updated first',
+        querystring: ListQuery,
+        response: { 200: Page, ...errorResponses(400) },
+      },
+    },
+    async (request) => {
+      const viewer = principalOf(request);
+      const { status, assignee, limit, cursor } = request.query;
+      if (assignee === 'me' && !viewer.agentId) throw invalidField('query.assignee', "'me' needs an agent token");
+      const position = cursor ? decodeCursor(cursor) : undefined;
+      const items = await listConversations(deps.pool, viewer, {
+        status,
+        assignee,
+        limit,
+        // pg sends a string verbatim: PostgreSQL compares at microsecond precision, which a Date would truncate
+        cursor: position && { updatedAt: position.updatedAt, id: position.id },
+      });
+      const last = items.length === limit ? items.at(-1) : undefined;
+      const updatedAt = last && (await conversationPosition(deps.pool, last.id));
+      return { items, nextCursor: last && updatedAt ? encodeCursor({ updatedAt, id: last.id }) : null };
+    },
+  );
+
+  app.get(
+    '/conversations/:id',
+    {
+      schema: { tags: ['conversations'], summary: 'One conversation', params: IdParams, response: { 200: ConversationDto, ...errorResponses(404) } },
+    },
+    async (request) => {
+      const conversation = await getConversation(deps.pool, request.params.id, principalOf(request));
+      if (!conversation) throw notFound('conversation');
+      return conversation;
+    },
+  );
+
+  app.post(
+    '/conversations/:id/resolve',
+    {
+      schema: {
+        tags: ['conversations'],
+        summary: "Resolve a conversation and free its assignee's capacity (idempotent)",
+        params: IdParams,
+        response: { 200: ConversationDto, ...errorResponses(403, 404) },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const { id } = request.params;
+      const conversation = await getConversation(deps.pool, id, principal);
+      if (!conversation) throw notFound('conversation');
+      if (conversation.status === 'resolved') return conversation;
+      const outcome = await withTransaction(deps.pool, async (tx) => {
+        // re-checked under the row lock: the assignee may have changed since the read above
+        const locked = await lockConversation(tx, id);
+        if (!locked || locked.status === 'resolved') return undefined;
+        if (!mayActOn(principal, locked)) throw forbidden('only the assignee, a supervisor or an admin may resolve this conversation');
+        return resolveConversation(tx, id, { agentId: principal.agentId });
+      });
+      if (outcome) await requestDispatch(deps.producer, request.log, outcome.freedQueueIds, 'capacity_freed');
+      return (await getConversation(deps.pool, id)) as Conversation;
+    },
+  );
+}

@@ -1,0 +1,98 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { getAdapter } from '@switchboard/channels';
+import type { EnabledChannel } from '@switchboard/contracts';
+import { createInbox, getInbox, getQueue, listInboxes, type Inbox } from '@switchboard/db';
+import { notFound } from '@switchboard/errors';
+import { requireRole } from '../auth.ts';
+import type { ApiDeps, ZodApp } from '../deps.ts';
+import { invalidField } from '../error-handler.ts';
+import { CreatedInboxDto, EnabledChannel as EnabledChannelSchema, errorResponses, IdParams, InboxDto } from '../schemas.ts';
+
+const CreateInboxBody = z.object({
+  channel: EnabledChannelSchema,
+  name: z.string().trim().min(1).max(200),
+  defaultQueueId: z.uuid().optional().describe('conversations from this inbox wait in this queue'),
+  config: z.record(z.string(), z.unknown()).optional().describe("non-secret settings, validated by the channel's adapter"),
+  secrets: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe('telegram: { botToken, webhookSecret? }; webchat: generated. Encrypted at rest, never returned'),
+});
+
+/** Secrets we generate rather than ask for: a webhook secret unless given, a visitor-token key always. */
+function withGeneratedSecrets(channel: EnabledChannel, given: Record<string, unknown>): Record<string, unknown> {
+  if (channel === 'telegram') return { webhookSecret: randomBytes(32).toString('base64url'), ...given };
+  return { ...given, visitorTokenKey: randomBytes(32).toString('base64') };
+}
+
+function parseWith<T>(schema: z.ZodType<T>, value: unknown, field: string): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  // zod messages describe the rule, never the value, so secrets do not echo back
+  const issue = result.error.issues[0]!;
+  throw invalidField([field, ...issue.path.map(String)].join('.'), issue.message);
+}
+
+function withUrls(urls: ApiDeps['publicUrls'], inbox: Inbox): z.output<typeof InboxDto> {
+  const base = (url: string) => url.replace(/\/+$/, '');
+  if (inbox.channel === 'telegram') return { ...inbox, webhookUrl: `${base(urls.telegramWebhookBase)}/webhooks/telegram/${inbox.id}` };
+  if (inbox.channel === 'webchat') return { ...inbox, webchatUrl: `${base(urls.webchatBase)}/webchat/${inbox.id}` };
+  return inbox;
+}
+
+export function registerInboxRoutes(deps: ApiDeps, app: ZodApp): void {
+  app.post(
+    '/inboxes',
+    {
+      onRequest: requireRole('admin'),
+      schema: {
+        tags: ['inboxes'],
+        summary: 'Create an inbox (a bot, a web-chat widget); returns its webhook or widget URL',
+        body: CreateInboxBody,
+        response: { 201: CreatedInboxDto, ...errorResponses(400, 403) },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      const adapter = getAdapter(body.channel);
+      const config = parseWith(adapter.configSchema, body.config ?? {}, 'body.config') as Record<string, unknown>;
+      const secrets = parseWith(adapter.secretsSchema, withGeneratedSecrets(body.channel, body.secrets ?? {}), 'body.secrets') as Record<string, unknown>;
+      if (body.defaultQueueId && !(await getQueue(deps.pool, body.defaultQueueId))) {
+        throw invalidField('body.defaultQueueId', `queue ${body.defaultQueueId} does not exist`);
+      }
+      const inbox = await createInbox(deps.pool, deps.secretBox, {
+        channel: body.channel,
+        name: body.name,
+        config,
+        secrets,
+        defaultQueueId: body.defaultQueueId ?? null,
+      });
+      // shown once so the admin can call setWebhook with it; only the encrypted copy remains
+      const webhookSecret = body.channel === 'telegram' ? String(secrets.webhookSecret) : undefined;
+      return reply.code(201).send({ ...withUrls(deps.publicUrls, inbox), webhookSecret });
+    },
+  );
+
+  app.get(
+    '/inboxes',
+    {
+      onRequest: requireRole('admin'),
+      schema: { tags: ['inboxes'], summary: 'List inboxes (secrets are never returned)', response: { 200: z.array(InboxDto), ...errorResponses(403) } },
+    },
+    async () => (await listInboxes(deps.pool)).map((inbox) => withUrls(deps.publicUrls, inbox)),
+  );
+
+  app.get(
+    '/inboxes/:id',
+    {
+      onRequest: requireRole('admin'),
+      schema: { tags: ['inboxes'], summary: 'One inbox', params: IdParams, response: { 200: InboxDto, ...errorResponses(403, 404) } },
+    },
+    async (request) => {
+      const inbox = await getInbox(deps.pool, request.params.id);
+      if (!inbox) throw notFound('inbox');
+      return withUrls(deps.publicUrls, inbox);
+    },
+  );
+}

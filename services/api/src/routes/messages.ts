@@ -1,0 +1,114 @@
+import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { createOutboundMessage, getConversation, getMessage, listMessages, withTransaction, type Message } from '@switchboard/db';
+import { conflict, forbidden, notFound } from '@switchboard/errors';
+import { mayActOn, principalOf } from '../auth.ts';
+import type { ApiDeps, ZodApp } from '../deps.ts';
+import { requestDelivery } from '../enqueue.ts';
+import { findMessageByIdempotencyKey, isUniqueViolation, lockConversation } from '../sql.ts';
+import { errorResponses, IdParams, MessageDto } from '../schemas.ts';
+
+const ListQuery = z.object({
+  after_seq: z.coerce.number().int().min(0).default(0).describe('return messages after this sequence number'),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+const Page = z.object({
+  items: z.array(MessageDto),
+  nextAfterSeq: z.number().int().nullable().describe('pass as after_seq for the next page; null on the last page'),
+});
+
+const ReplyBody = z.object({
+  text: z.string().min(1).max(4096).refine((t) => t.trim().length > 0, 'must not be blank'),
+  private: z.boolean().default(false).describe('a note for staff only; never sent to the customer'),
+});
+
+const ReplyHeaders = z.looseObject({
+  'idempotency-key': z.string().min(1).max(200).optional().describe('a retried request with the same key returns the first message (200)'),
+});
+
+type ReplyOutcome = { message: Message; created: boolean; channel: string };
+
+async function storeReply(
+  deps: ApiDeps,
+  request: FastifyRequest,
+  input: { conversationId: string; text: string; isPrivate: boolean; idempotencyKey: string | undefined },
+): Promise<ReplyOutcome> {
+  const principal = principalOf(request);
+  return withTransaction(deps.pool, async (tx) => {
+    const conversation = await lockConversation(tx, input.conversationId);
+    if (!conversation) throw notFound('conversation');
+    const { channel } = conversation;
+    if (input.idempotencyKey) {
+      // a retry must get its answer even if the conversation was resolved or reassigned since
+      const existing = await findMessageByIdempotencyKey(tx, input.conversationId, input.idempotencyKey);
+      if (existing) return { message: (await getMessage(tx, existing))!, created: false, channel };
+    }
+    // a private note is staff talking to staff: anyone who can see the conversation may write one
+    if (!input.isPrivate) {
+      if (!mayActOn(principal, conversation)) throw forbidden('only the assignee, a supervisor or an admin may reply');
+      if (conversation.status === 'resolved') throw conflict('conversation_resolved', 'the conversation is resolved; reopen it to reply');
+    }
+    const result = await createOutboundMessage(tx, {
+      conversationId: input.conversationId,
+      inboxId: conversation.inboxId,
+      agentId: principal.agentId,
+      text: input.text,
+      isPrivate: input.isPrivate,
+      idempotencyKey: input.idempotencyKey,
+    });
+    return { ...result, channel };
+  });
+}
+
+export function registerMessageRoutes(deps: ApiDeps, app: ZodApp): void {
+  app.get(
+    '/conversations/:id/messages',
+    {
+      schema: {
+        tags: ['messages'],
+        summary: 'Messages of a conversation in order, private notes included',
+        params: IdParams,
+        querystring: ListQuery,
+        response: { 200: Page, ...errorResponses(400, 404) },
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      if (!(await getConversation(deps.pool, id, principalOf(request)))) throw notFound('conversation');
+      const { after_seq: afterSeq, limit } = request.query;
+      const items = await listMessages(deps.pool, id, { afterSeq, limit, includePrivate: true });
+      return { items, nextAfterSeq: items.length === limit ? items.at(-1)!.seq : null };
+    },
+  );
+
+  app.post(
+    '/conversations/:id/messages',
+    {
+      schema: {
+        tags: ['messages'],
+        summary: 'Reply to the customer (queued for delivery) or add a private note; 200 replays an earlier Idempotency-Key',
+        params: IdParams,
+        headers: ReplyHeaders,
+        body: ReplyBody,
+        response: { 200: MessageDto, 201: MessageDto, ...errorResponses(400, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      if (!(await getConversation(deps.pool, id, principalOf(request)))) throw notFound('conversation');
+      const input = { conversationId: id, text: request.body.text, isPrivate: request.body.private, idempotencyKey: request.headers['idempotency-key'] };
+      let outcome: ReplyOutcome;
+      try {
+        outcome = await storeReply(deps, request, input);
+      } catch (error) {
+        // two requests raced with one key: the loser finds the winner's message on a second pass
+        if (!isUniqueViolation(error, 'messages_conversation_id_idempotency_key_key')) throw error;
+        outcome = await storeReply(deps, request, input);
+      }
+      const { message, created, channel } = outcome;
+      if (created && !message.isPrivate) await requestDelivery(deps.producer, request.log, message.id, channel);
+      return reply.code(created ? 201 : 200).send(message);
+    },
+  );
+}

@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import { ChannelId, ENABLED_CHANNELS } from '@switchboard/contracts';
+import { CONVERSATION_STATUSES, MESSAGE_STATUSES, PRESENCE, ROLES } from '@switchboard/db';
+
+/**
+ * Request and response shapes. Responses are whitelists: the serializer drops any field not
+ * listed here, so a column added to a repository query never leaks by accident.
+ * Dates are `z.date()`: serialized as ISO strings and documented as `date-time`.
+ */
+
+export const IdParams = z.object({ id: z.uuid() });
+
+export const ErrorBody = z
+  .object({
+    error: z.object({
+      code: z.string().describe('stable machine-readable code; alert and branch on it'),
+      message: z.string(),
+      details: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    }),
+  })
+  .meta({ id: 'Error' });
+
+export const EnabledChannel = z.enum(ENABLED_CHANNELS);
+
+export const AgentDto = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    email: z.string().nullable(),
+    role: z.enum(ROLES),
+    status: z.enum(PRESENCE),
+    capacity: z.record(z.string(), z.number().int()).describe('concurrent conversations per channel'),
+    createdAt: z.date(),
+  })
+  .meta({ id: 'Agent' });
+
+export const QueueDto = z
+  .object({ id: z.uuid(), name: z.string(), strategy: z.string(), memberIds: z.array(z.uuid()), createdAt: z.date() })
+  .meta({ id: 'Queue' });
+
+export const InboxDto = z
+  .object({
+    id: z.uuid(),
+    channel: ChannelId,
+    name: z.string(),
+    config: z.record(z.string(), z.unknown()),
+    defaultQueueId: z.uuid().nullable(),
+    createdAt: z.date(),
+    webhookUrl: z.string().optional().describe('telegram: the URL to pass to setWebhook'),
+    webchatUrl: z.string().optional().describe('webchat: where the widget for this inbox is served'),
+  })
+  .meta({ id: 'Inbox' });
+
+export const CreatedInboxDto = InboxDto.extend({
+  webhookSecret: z.string().optional().describe('telegram: setWebhook secret_token; shown only in this response'),
+}).meta({ id: 'CreatedInbox' });
+
+export const ConversationDto = z
+  .object({
+    id: z.uuid(),
+    inboxId: z.uuid(),
+    contactId: z.uuid(),
+    channel: z.string(),
+    status: z.enum(CONVERSATION_STATUSES),
+    routingState: z.enum(['unrouted', 'queued', 'assigned', 'closed']),
+    queueId: z.uuid().nullable(),
+    priority: z.number().int(),
+    enqueuedAt: z.date().nullable(),
+    assigneeId: z.uuid().nullable(),
+    lastMessageAt: z.date().nullable(),
+    version: z.number().int(),
+    createdAt: z.date(),
+    updatedAt: z.date(),
+    resolvedAt: z.date().nullable(),
+    contact: z.object({ id: z.uuid(), name: z.string().nullable(), email: z.string().nullable(), phone: z.string().nullable() }),
+  })
+  .meta({ id: 'Conversation' });
+
+export const MessageDto = z
+  .object({
+    id: z.uuid(),
+    conversationId: z.uuid(),
+    seq: z.number().int(),
+    direction: z.enum(['in', 'out']),
+    authorAgentId: z.uuid().nullable(),
+    authorContactId: z.uuid().nullable(),
+    isPrivate: z.boolean(),
+    text: z.string().nullable(),
+    // inbound rows also carry locations and contact cards here, so keep this loose
+    attachments: z.array(z.looseObject({ kind: z.string() })),
+    externalId: z.string().nullable(),
+    replyToExternalId: z.string().nullable(),
+    status: z.enum(MESSAGE_STATUSES),
+    errorCode: z.string().nullable(),
+    errorMessage: z.string().nullable(),
+    sentAt: z.date().nullable(),
+    editedAt: z.date().nullable(),
+    createdAt: z.date(),
+  })
+  .meta({ id: 'Message' });
+
+/** Error responses for a route's documentation (and serialization) by status code. */
+export function errorResponses(...statuses: (400 | 401 | 403 | 404 | 409)[]): Record<number, typeof ErrorBody> {
+  return Object.fromEntries([401, ...statuses].map((s) => [s, ErrorBody]));
+}

@@ -1,0 +1,76 @@
+import fastifyWebsocket from '@fastify/websocket';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { Pool, SecretBox } from '@switchboard/db';
+import type { Logger } from '@switchboard/log';
+import type { Producer } from '@switchboard/queue';
+import { registerHealthRoutes, type ReadinessChecks } from '@switchboard/runtime';
+import { registerPreflight } from './cors.ts';
+import { registerErrorHandling } from './errors.ts';
+import { createWebchatInboxes } from './inboxes.ts';
+import { createLiveHub } from './live-hub.ts';
+import { registerJsonParser } from './raw-body.ts';
+import { CLOSE, registerSocketRoute } from './socket-route.ts';
+import { registerVisitorRoutes } from './visitor-routes.ts';
+
+export interface WebchatIngressDeps {
+  pool: Pool;
+  producer: Producer;
+  /** A dedicated connection for SUBSCRIBE (a subscribed connection can run nothing else). */
+  subscriber: Redis;
+  secretBox: SecretBox;
+  logger: Logger;
+  readiness: ReadinessChecks;
+  isShuttingDown?: () => boolean;
+}
+
+/** Visitor messages are short; 64 KiB leaves room for a long paste and bounds what a client can send. */
+export const BODY_LIMIT_BYTES = 64 * 1024;
+/** Widgets only send small control frames (ping). */
+const MAX_FRAME_BYTES = 4 * 1024;
+/** Sockets that do not finish the close handshake in time are cut, so shutdown is bounded. */
+const CLOSE_GRACE_MS = 2_000;
+
+/**
+ * The visitor-facing API of the website chat: sessions, sends, history and a WebSocket for
+ * agent replies. Returns the app without listening; `app.close()` closes every socket.
+ */
+export async function buildWebchatIngress(deps: WebchatIngressDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    // the socket's `?token=` is a credential: keep it out of request logs
+    loggerInstance: deps.logger.child({}, { serializers: { req: serializeRequest } }),
+    bodyLimit: BODY_LIMIT_BYTES,
+  }) as unknown as FastifyInstance;
+  registerErrorHandling(app);
+  registerJsonParser(app);
+
+  const inboxes = createWebchatInboxes(deps);
+  const hub = createLiveHub(deps.subscriber, deps.logger);
+  app.addHook('onClose', async () => hub.dispose());
+
+  await app.register(fastifyWebsocket, {
+    options: { maxPayload: MAX_FRAME_BYTES },
+    preClose(done) {
+      const wss = this.websocketServer;
+      for (const socket of wss.clients) socket.close(CLOSE.restarting, 'server restarting');
+      const force = setTimeout(() => {
+        for (const socket of wss.clients) socket.terminate();
+      }, CLOSE_GRACE_MS);
+      force.unref();
+      wss.close(() => {
+        clearTimeout(force);
+        done();
+      });
+    },
+  });
+
+  registerHealthRoutes(app, deps.readiness, deps.isShuttingDown);
+  registerPreflight(app, inboxes);
+  registerVisitorRoutes(app, { pool: deps.pool, producer: deps.producer, inboxes });
+  registerSocketRoute(app, { inboxes, hub, logger: deps.logger });
+  return app;
+}
+
+function serializeRequest(req: { method: string; url: string; ip?: string }) {
+  return { method: req.method, url: req.url.replace(/([?&]token=)[^&]*/g, '$1[redacted]'), remoteAddress: req.ip };
+}

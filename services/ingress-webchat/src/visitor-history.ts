@@ -1,0 +1,36 @@
+import type { Queryable } from '@switchboard/db';
+
+/** One message as the visitor's widget sees it: no authors, no private notes, no raw payloads. */
+export interface VisitorMessage {
+  id: string;
+  seq: number;
+  direction: 'in' | 'out';
+  text: string | null;
+  createdAt: Date;
+  status: string;
+  /** For the visitor's own messages: `visitorId:clientMessageId` (see the webchat normalizer). */
+  externalId: string | null;
+}
+
+/**
+ * The visitor's messages after `afterSeq` in their latest conversation of this inbox (the
+ * thread key of a web-chat conversation is the visitor id). A resolved conversation is
+ * reopened by the next message, so "latest" is the one the visitor is talking in.
+ */
+export async function listVisitorMessages(
+  db: Queryable,
+  input: { inboxId: string; visitorId: string; afterSeq: number; limit: number },
+): Promise<VisitorMessage[]> {
+  const { rows } = await db.query(
+    `select m.id, m.seq::int as seq, m.direction, m.text, m.created_at as "createdAt", m.status, m.external_id as "externalId"
+       from messages m
+      where m.conversation_id = (select c.id from conversations c
+                                  where c.inbox_id = $1 and c.thread_key = $2
+                                  order by c.created_at desc limit 1)
+        and m.seq > $3 and not m.is_private
+      order by m.seq
+      limit $4`,
+    [input.inboxId, input.visitorId, input.afterSeq, input.limit],
+  );
+  return rows as VisitorMessage[];
+}

@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import {
+  authenticateVisitor,
+  signVisitorToken,
+  VisitorMessageRequest,
+  VisitorSessionRequest,
+  webchatAdapter,
+  type VisitorTokenClaims,
+  type WebchatInbound,
+} from '@switchboard/channels';
+import type { Pool } from '@switchboard/db';
+import { jobIdFor, type Producer } from '@switchboard/queue';
+import { allowOrigin } from './cors.ts';
+import { parseOr400 } from './errors.ts';
+import { assertOriginAllowed, type WebchatInbox, type WebchatInboxes } from './inboxes.ts';
+import { rawBodyOf } from './raw-body.ts';
+import { listVisitorMessages } from './visitor-history.ts';
+
+export interface VisitorRouteDeps {
+  pool: Pool;
+  producer: Producer;
+  inboxes: WebchatInboxes;
+}
+
+type InboxRequest = FastifyRequest<{ Params: { inboxId: string } }>;
+
+/** A message may (re)introduce the visitor; the router copies name and email onto the contact. */
+const MessageBody = VisitorMessageRequest.extend(VisitorSessionRequest.shape);
+
+const HistoryQuery = z.object({
+  after_seq: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(200).default(100),
+});
+
+/** Loads the inbox and checks the Origin; CORS headers are set first so errors are readable too. */
+async function inboxFor(deps: VisitorRouteDeps, req: InboxRequest, reply: FastifyReply): Promise<WebchatInbox> {
+  const inbox = await deps.inboxes.require(req.params.inboxId);
+  assertOriginAllowed(inbox, req.headers.origin);
+  allowOrigin(reply, req.headers.origin);
+  return inbox;
+}
+
+/** The webchat adapter's verify, keeping the claims: throws SignatureError (401). */
+function visitorOf(req: InboxRequest, inbox: WebchatInbox): VisitorTokenClaims {
+  return authenticateVisitor(
+    { method: req.method, headers: req.headers, query: req.query as Record<string, string | undefined>, rawBody: rawBodyOf(req) },
+    inbox,
+  );
+}
+
+export function registerVisitorRoutes(app: FastifyInstance, deps: VisitorRouteDeps): void {
+  app.post<{ Params: { inboxId: string } }>('/webchat/:inboxId/sessions', async (req, reply) => {
+    const inbox = await inboxFor(deps, req, reply);
+    // name and email are validated here but travel with each message: the token carries only the ids
+    parseOr400(VisitorSessionRequest, req.body ?? {}, 'body');
+    const visitorId = randomUUID();
+    const token = signVisitorToken({ inboxId: inbox.id, visitorId, issuedAt: new Date() }, inbox.tokenKey);
+    return reply.code(201).send({ visitorId, token });
+  });
+
+  app.post<{ Params: { inboxId: string } }>('/webchat/:inboxId/messages', async (req, reply) => {
+    const inbox = await inboxFor(deps, req, reply);
+    const visitor = visitorOf(req, inbox);
+    const body = parseOr400(MessageBody, req.body ?? {}, 'body');
+    const inbound: WebchatInbound = {
+      visitorId: visitor.visitorId,
+      message: { clientMessageId: body.clientMessageId, text: body.text },
+      ...(body.name !== undefined || body.email !== undefined
+        ? { visitor: { ...(body.name !== undefined && { name: body.name }), ...(body.email !== undefined && { email: body.email }) } }
+        : {}),
+    };
+    // the event id is derived from (visitor, clientMessageId): a retried send is the same job
+    for (const event of webchatAdapter.normalize(inbound, inbox, new Date())) {
+      await deps.producer.add('inbound', event, { jobId: jobIdFor(event.inboxId, event.eventId) });
+    }
+    return reply.code(202).send({ accepted: true, clientMessageId: body.clientMessageId });
+  });
+
+  app.get<{ Params: { inboxId: string } }>('/webchat/:inboxId/messages', async (req, reply) => {
+    const inbox = await inboxFor(deps, req, reply);
+    const visitor = visitorOf(req, inbox);
+    const query = parseOr400(HistoryQuery, req.query, 'query');
+    const rows = await listVisitorMessages(deps.pool, {
+      inboxId: inbox.id,
+      visitorId: visitor.visitorId,
+      afterSeq: query.after_seq,
+      limit: query.limit,
+    });
+    const ownPrefix = `${visitor.visitorId}:`;
+    return {
+      items: rows.map((m) => ({
+        id: m.id,
+        seq: m.seq,
+        direction: m.direction,
+        text: m.text,
+        createdAt: m.createdAt.toISOString(),
+        status: m.status,
+        // lets the widget match its optimistic bubbles (normalize's externalMessageId is visitorId:clientMessageId)
+        clientMessageId: m.direction === 'in' && m.externalId?.startsWith(ownPrefix) ? m.externalId.slice(ownPrefix.length) : null,
+      })),
+    };
+  });
+}
