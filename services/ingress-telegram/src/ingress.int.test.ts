@@ -20,7 +20,8 @@ let app: FastifyInstance;
 const prefix = testQueuePrefix();
 const redis = createRedis(testRedisUrl(), 'producer');
 const producer = createProducer(redis, prefix);
-const inbound = new Queue('inbound', { connection: createRedis(testRedisUrl(), 'worker'), prefix });
+const queueRedis = createRedis(testRedisUrl(), 'worker');
+const inbound = new Queue('inbound', { connection: queueRedis, prefix });
 
 async function build(overrides: { pool?: Pool; producer?: Producer } = {}): Promise<FastifyInstance> {
   const pool = overrides.pool ?? db.pool;
@@ -45,6 +46,7 @@ afterAll(async () => {
   await app.close();
   await producer.close();
   await inbound.close();
+  queueRedis.disconnect();
   redis.disconnect();
   await dropQueuePrefix(prefix);
   await db.drop();
