@@ -12,12 +12,14 @@ import { DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL } from '@switchboard/config';
 import { prepareDatabase } from './migrate.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+// SWITCHBOARD_BASE_PORT moves all five ports at once (e.g. when 3000 is taken)
+const base = Number(process.env.SWITCHBOARD_BASE_PORT || 3000);
 const SERVICES = [
-  { name: 'api', port: 3000 },
-  { name: 'ingress-telegram', port: 3001 },
-  { name: 'ingress-webchat', port: 3002 },
-  { name: 'router', port: 3003 },
-  { name: 'egress', port: 3004 },
+  { name: 'api', port: base },
+  { name: 'ingress-telegram', port: base + 1 },
+  { name: 'ingress-webchat', port: base + 2 },
+  { name: 'router', port: base + 3 },
+  { name: 'egress', port: base + 4 },
 ] as const;
 
 function localSecrets(): Record<string, string> {
@@ -50,6 +52,8 @@ function localSecrets(): Record<string, string> {
 
 const env: NodeJS.ProcessEnv = {
   ...localSecrets(),
+  TELEGRAM_WEBHOOK_BASE_URL: `http://localhost:${base + 1}`,
+  WEBCHAT_BASE_URL: `http://localhost:${base + 2}`,
   ...process.env,
   DATABASE_URL: process.env.DATABASE_URL || DEFAULT_DATABASE_URL,
   REDIS_URL: process.env.REDIS_URL || DEFAULT_REDIS_URL,
@@ -65,6 +69,7 @@ try {
 
 const children = new Map<string, ChildProcess>();
 let stopping = false;
+let stopFailed = false;
 const restarts = new Map<string, number[]>();
 
 function run(service: (typeof SERVICES)[number]): void {
@@ -77,7 +82,8 @@ function run(service: (typeof SERVICES)[number]): void {
   child.on('exit', (code, signal) => {
     children.delete(service.name);
     if (stopping) {
-      if (children.size === 0) process.exit(0);
+      if (code !== 0) stopFailed = true;
+      if (children.size === 0) process.exit(stopFailed ? 1 : 0);
       return;
     }
     const now = Date.now();
@@ -107,10 +113,10 @@ for (const service of SERVICES) run(service);
 const token = env.SWITCHBOARD_ADMIN_TOKEN;
 console.log(`
 Switchboard is starting:
-  API and its docs       http://localhost:3000/docs
+  API and its docs       http://localhost:${base}/docs
   Admin token            ${token === process.env.SWITCHBOARD_ADMIN_TOKEN ? '(from SWITCHBOARD_ADMIN_TOKEN)' : `${token}  (saved in .switchboard/local.env)`}
-  Telegram webhooks      POST http://localhost:3001/webhooks/telegram/<inboxId>
-  Web chat (visitors)    http://localhost:3002/webchat/<inboxId>
-  Router, egress health  http://localhost:3003/readyz, http://localhost:3004/readyz
+  Telegram webhooks      POST ${env.TELEGRAM_WEBHOOK_BASE_URL}/webhooks/telegram/<inboxId>
+  Web chat (visitors)    ${env.WEBCHAT_BASE_URL}/webchat/<inboxId>
+  Router, egress health  http://localhost:${base + 3}/readyz, http://localhost:${base + 4}/readyz
 Press Ctrl+C to stop.
 `);

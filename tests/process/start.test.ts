@@ -1,0 +1,112 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import net from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createTestDatabase, dropQueuePrefix, fixtureText, startFakeTelegram, testQueuePrefix, testRedisUrl, waitFor, type FakeTelegram, type TestDatabase } from '@switchboard/testkit';
+import { apiClient } from '../support/stack.ts';
+
+// `pnpm start` as an operator runs it: the real main.ts of every service as its own process.
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const ADMIN = `sba_${randomBytes(24).toString('base64url')}`;
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer().once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+async function freeBasePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 20_000);
+    const free = await Promise.all([0, 1, 2, 3, 4].map((i) => portFree(base + i)));
+    if (free.every(Boolean)) return base;
+  }
+  throw new Error('no five free consecutive ports');
+}
+
+let db: TestDatabase;
+let fake: FakeTelegram;
+let child: ChildProcess;
+let base: number;
+let output = '';
+const prefix = testQueuePrefix();
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  fake = await startFakeTelegram();
+  base = await freeBasePort();
+  child = spawn(process.execPath, ['scripts/start.ts'], {
+    cwd: root,
+    env: {
+      PATH: process.env.PATH,
+      DATABASE_URL: db.url,
+      REDIS_URL: testRedisUrl(),
+      QUEUE_PREFIX: prefix,
+      SWITCHBOARD_BASE_PORT: String(base),
+      SWITCHBOARD_ADMIN_TOKEN: ADMIN,
+      SWITCHBOARD_SECRET_KEY: randomBytes(32).toString('base64'),
+      TELEGRAM_API_ROOT: fake.apiRoot,
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+}, 30_000);
+
+afterAll(async () => {
+  if (child.exitCode === null) child.kill('SIGKILL');
+  await fake.close();
+  await dropQueuePrefix(prefix);
+  await db.drop();
+});
+
+describe('pnpm start', () => {
+  it('brings every service up ready', async () => {
+    for (let i = 0; i < 5; i++) {
+      await waitFor(
+        async () => (await fetch(`http://127.0.0.1:${base + i}/readyz`).catch(() => undefined))?.status === 200,
+        { timeoutMs: 20_000, what: `service on port ${base + i} to be ready\n${output}` },
+      );
+    }
+    expect(output).toContain(`http://localhost:${base}/docs`);
+  }, 30_000);
+
+  it('carries a Telegram message to an agent and the reply back, across processes', async () => {
+    const admin = apiClient(`http://127.0.0.1:${base}`, ADMIN);
+    const agent = await admin.post('/api/v1/agents', { name: 'Process Agent', capacity: 2 });
+    const queue = await admin.post('/api/v1/queues', { name: 'Process queue', memberIds: [agent.body.agent.id] });
+    const inbox = await admin.post('/api/v1/inboxes', {
+      channel: 'telegram',
+      name: 'Process bot',
+      defaultQueueId: queue.body.id,
+      secrets: { botToken: '999:process-token', webhookSecret: 'process_secret' },
+    });
+    expect(inbox.body.webhookUrl).toBe(`http://localhost:${base + 1}/webhooks/telegram/${inbox.body.id}`);
+    const me = apiClient(`http://127.0.0.1:${base}`, agent.body.token);
+    expect((await me.put('/api/v1/me/status', { status: 'online' })).status).toBe(200);
+
+    const hook = await fetch(inbox.body.webhookUrl.replace('localhost', '127.0.0.1'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': 'process_secret' },
+      body: fixtureText('telegram/text_private.json'),
+    });
+    expect(hook.status).toBe(200);
+    const conversation = await waitFor(async () => (await me.get('/api/v1/conversations?assignee=me')).body.items[0], {
+      timeoutMs: 20_000,
+      what: 'the conversation to reach the agent',
+    });
+    expect((await me.post(`/api/v1/conversations/${conversation.id}/messages`, { text: 'Hello from another process' })).status).toBe(201);
+    const call = await fake.waitForCall('sendMessage', (c) => c.params.text === 'Hello from another process', 20_000);
+    expect(String(call.params.chat_id)).toBe('218485655');
+  }, 40_000);
+
+  it('shuts every service down cleanly on SIGTERM', async () => {
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    for (let i = 0; i < 5; i++) expect(await portFree(base + i)).toBe(true);
+  }, 30_000);
+});
