@@ -11,3 +11,4 @@ export * from './inbound.ts';
 export * from './delivery.ts';
 export * from './inbox-cache.ts';
 export * from './rejected.ts';
+export * from './ttl-cache.ts';

@@ -1,8 +1,8 @@
 import { webchatAdapter, type InboxContext, type WebchatConfig, type WebchatSecrets } from '@switchboard/channels';
-import { getInboxWithSecrets, type Pool, type SecretBox } from '@switchboard/db';
+import { createTtlCache, getInboxWithSecrets, type Pool, type SecretBox, type TtlCache } from '@switchboard/db';
 import { HttpError, notFound, RetryableError } from '@switchboard/errors';
 import type { Logger } from '@switchboard/log';
-import { createTtlCache, type TtlCache } from './ttl-cache.ts';
+
 
 /** A web-chat inbox with its parsed config and its decoded visitor-token key. */
 export interface WebchatInbox extends InboxContext<WebchatConfig, WebchatSecrets> {
