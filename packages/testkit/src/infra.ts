@@ -40,13 +40,13 @@ function dockerAvailable(): boolean {
  * Uses TEST_DATABASE_URL / TEST_REDIS_URL (default: the local servers). When they are not
  * reachable and a Docker engine is, starts throwaway containers with testcontainers.
  */
-export async function resolveTestInfra(env = process.env): Promise<TestInfra> {
+export async function resolveTestInfra(env = process.env, options: { dockerAvailable?: () => boolean } = {}): Promise<TestInfra> {
   const pgUrl = env.TEST_DATABASE_URL || DEFAULT_TEST_DATABASE_URL;
   const redisUrl = env.TEST_REDIS_URL || DEFAULT_TEST_REDIS_URL;
   const [pgUp, redisUp] = await Promise.all([reachable(pgUrl, 5432), reachable(redisUrl, 6379)]);
   if (pgUp && redisUp) return { postgresAdminUrl: adminUrl(pgUrl), redisUrl };
 
-  if (!dockerAvailable()) {
+  if (!(options.dockerAvailable ?? dockerAvailable)()) {
     const missing = [!pgUp && `PostgreSQL at ${pgUrl}`, !redisUp && `Redis at ${redisUrl}`].filter(Boolean).join(' and ');
     throw new Error(
       `Tests need ${missing}: start it (or set TEST_DATABASE_URL / TEST_REDIS_URL), or run a Docker engine so testcontainers can start one.`,
