@@ -2,7 +2,7 @@ import type { Job } from 'bullmq';
 import type { OutboundJob } from '@switchboard/contracts';
 import { getAdapter, type Sender } from '@switchboard/channels';
 import { claimForSending, loadDelivery, markContactUnreachable, markFailed, markRetrying, markSent, type Pool } from '@switchboard/db';
-import { AppError, PermanentError } from '@switchboard/errors';
+import { AppError, PermanentError, RateLimitedError } from '@switchboard/errors';
 import type { Logger } from '@switchboard/log';
 import { RetryLaterSignal } from '@switchboard/queue';
 import type { InboxCache } from '@switchboard/db';
@@ -35,6 +35,10 @@ export async function deliverOutbound(deps: DeliverDeps, data: OutboundJob, job:
     const send = deps.senders[delivery.channel];
     if (!send) throw new PermanentError('channel_not_supported', `no sender for channel ${delivery.channel}`);
     const adapter = getAdapter(inbox.channel);
+    const config = adapter.configSchema.safeParse(inbox.config);
+    const secrets = adapter.secretsSchema.safeParse(inbox.secrets);
+    // a broken inbox will not mend itself between retries: an operator must fix it
+    if (!config.success || !secrets.success) throw new PermanentError('inbox_misconfigured', `inbox ${inbox.id} has an invalid config or secrets`);
     const result = await send(
       {
         messageId: delivery.messageId,
@@ -43,7 +47,7 @@ export async function deliverOutbound(deps: DeliverDeps, data: OutboundJob, job:
         threadExternalId: delivery.threadExternalId,
         text: delivery.text,
       },
-      { id: inbox.id, channel: inbox.channel, config: adapter.configSchema.parse(inbox.config), secrets: adapter.secretsSchema.parse(inbox.secrets) },
+      { id: inbox.id, channel: inbox.channel, config: config.data, secrets: secrets.data },
     );
     await markSent(deps.pool, delivery.messageId, result.externalMessageId, result.sentAt);
     deps.logger.info({ messageId: delivery.messageId, conversationId: delivery.conversationId, externalId: result.externalMessageId }, 'reply sent');
@@ -56,8 +60,12 @@ export async function deliverOutbound(deps: DeliverDeps, data: OutboundJob, job:
 async function recordFailure(deps: DeliverDeps, data: OutboundJob, job: Pick<Job, 'attemptsMade' | 'opts'>, error: unknown): Promise<void> {
   const code = error instanceof AppError ? error.code : 'send_failed';
   const message = error instanceof Error ? error.message : String(error);
+  // a rate limit delays the job without spending an attempt (see startWorker), so even on the
+  // last attempt it is not the end: marking the reply failed here would make the delayed run
+  // find it `already_done` and drop it unsent
+  const spendsAttempt = !(error instanceof RateLimitedError || error instanceof RetryLaterSignal);
   const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-  if (error instanceof PermanentError || (lastAttempt && !(error instanceof RetryLaterSignal))) {
+  if (error instanceof PermanentError || (lastAttempt && spendsAttempt)) {
     await markFailed(deps.pool, data.messageId, error instanceof PermanentError ? code : 'retries_exhausted', message);
     if (code === 'recipient_blocked') {
       const delivery = await loadDelivery(deps.pool, data.messageId);

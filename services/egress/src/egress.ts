@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import type { Worker } from 'bullmq';
-import { ENABLED_CHANNELS, outboundQueueFor } from '@switchboard/contracts';
+import { Queue, type Worker } from 'bullmq';
+import { ENABLED_CHANNELS, outboundQueueFor, type ChannelId } from '@switchboard/contracts';
 import type { Sender } from '@switchboard/channels';
 import { staleOutbound, type Pool } from '@switchboard/db';
 import type { Logger } from '@switchboard/log';
@@ -40,16 +40,47 @@ export function startEgress(deps: EgressDeps): Egress {
     }),
   );
 
-  // Heals replies whose enqueue was lost after the API committed them (Redis blip, crash).
+  // Heals replies whose enqueue was lost after the API committed them (Redis blip, crash), and
+  // replies whose job died without recording it (PostgreSQL down through every attempt, a
+  // worker killed mid-send twice): that dead job keeps the reply's job id for 14 days, so a
+  // plain add would be dropped as a duplicate and the reply, and every later reply of its
+  // conversation, would wait that long.
+  const queues = new Map(
+    ENABLED_CHANNELS.map((channel) => {
+      const queue = new Queue(outboundQueueFor(channel), { connection: deps.connection, prefix: deps.prefix });
+      queue.on('error', (error) => deps.logger.warn({ err: error }, 'outbound queue error'));
+      return [channel as string, queue] as const;
+    }),
+  );
+  const requeue = async (m: { id: string; channel: string }) => {
+    const jobId = jobIdFor('out', m.id);
+    const job = await queues.get(m.channel)?.getJob(jobId);
+    const state = job ? await job.getState() : undefined;
+    if (job && (state === 'failed' || state === 'completed')) {
+      await job.retry(state, { resetAttemptsMade: true, resetAttemptsStarted: true });
+      deps.logger.warn({ messageId: m.id, jobId, state }, 'revived the finished job of a pending reply');
+      return;
+    }
+    const channel = m.channel as ChannelId;
+    await deps.producer.add(outboundQueueFor(channel), { messageId: m.id, channel }, { jobId });
+  };
   const sweep = async () => {
     const stale = await staleOutbound(deps.pool, deps.staleAfterMs ?? 60_000);
     for (const m of stale) {
-      await deps.producer.add(outboundQueueFor(m.channel as never), { messageId: m.id, channel: m.channel as never }, { jobId: jobIdFor('out', m.id) });
+      // one reply that cannot be requeued (e.g. its job changed state meanwhile) must not hold up the rest
+      await requeue(m).catch((error) => deps.logger.warn({ err: error, messageId: m.id }, 'could not requeue a pending reply'));
     }
     return stale.length;
   };
+  let sweeping = false;
   const timer = setInterval(() => {
-    sweep().catch((error) => deps.logger.warn({ err: error }, 'outbound sweep failed'));
+    if (sweeping) return;
+    sweeping = true;
+    sweep()
+      .catch((error) => deps.logger.warn({ err: error }, 'outbound sweep failed'))
+      .finally(() => {
+        sweeping = false;
+      });
   }, deps.sweepIntervalMs ?? 30_000);
   timer.unref();
 
@@ -59,6 +90,7 @@ export function startEgress(deps: EgressDeps): Egress {
     async close() {
       clearInterval(timer);
       await Promise.all(workers.map((w) => w.close()));
+      await Promise.all([...queues.values()].map((q) => q.close()));
     },
   };
 }
