@@ -1,2 +1,3 @@
 export * from './health.ts';
 export * from './shutdown.ts';
+export * from './periodic.ts';

@@ -4,6 +4,7 @@ import { ENABLED_CHANNELS, outboundQueueFor, type ChannelId } from '@switchboard
 import type { Sender } from '@switchboard/channels';
 import { staleOutbound, type Pool } from '@switchboard/db';
 import type { Logger } from '@switchboard/log';
+import { runPeriodically } from '@switchboard/runtime';
 import { jobIdFor, startWorker, type Producer } from '@switchboard/queue';
 import { deliverOutbound } from './deliver.ts';
 import type { InboxCache } from '@switchboard/db';
@@ -72,23 +73,13 @@ export function startEgress(deps: EgressDeps): Egress {
     }
     return stale.length;
   };
-  let sweeping = false;
-  const timer = setInterval(() => {
-    if (sweeping) return;
-    sweeping = true;
-    sweep()
-      .catch((error) => deps.logger.warn({ err: error }, 'outbound sweep failed'))
-      .finally(() => {
-        sweeping = false;
-      });
-  }, deps.sweepIntervalMs ?? 30_000);
-  timer.unref();
+  const stopSweeping = runPeriodically('outbound sweep', sweep, deps.sweepIntervalMs ?? 30_000, deps.logger);
 
   return {
     workers,
     sweep,
     async close() {
-      clearInterval(timer);
+      stopSweeping();
       await Promise.all(workers.map((w) => w.close()));
       await Promise.all([...queues.values()].map((q) => q.close()));
     },

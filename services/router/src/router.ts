@@ -3,6 +3,7 @@ import type { Worker } from 'bullmq';
 import type { InboundEvent } from '@switchboard/contracts';
 import { queuesWithWaitingWork, recordInbound, withTransaction, type Pool } from '@switchboard/db';
 import type { Logger } from '@switchboard/log';
+import { runPeriodically } from '@switchboard/runtime';
 import { RetryLaterSignal, startWorker, type Producer } from '@switchboard/queue';
 import { dispatchQueue } from '@switchboard/routing';
 
@@ -67,23 +68,13 @@ export function startRouter(deps: RouterDeps): Router {
   const sweep = async () => {
     for (const queueId of await queuesWithWaitingWork(deps.pool)) await runDispatch(deps, queueId);
   };
-  let sweeping = false;
-  const timer = setInterval(() => {
-    if (sweeping) return;
-    sweeping = true;
-    sweep()
-      .catch((error) => deps.logger.warn({ err: error }, 'sweep failed'))
-      .finally(() => {
-        sweeping = false;
-      });
-  }, deps.sweepIntervalMs ?? 30_000);
-  timer.unref();
+  const stopSweeping = runPeriodically('routing sweep', sweep, deps.sweepIntervalMs ?? 30_000, deps.logger);
 
   return {
     workers: [inbound, routing],
     sweep,
     async close() {
-      clearInterval(timer);
+      stopSweeping();
       // Worker.close() waits for in-flight jobs to finish: nothing is cut off mid-transaction.
       await Promise.all([inbound.close(), routing.close()]);
     },
