@@ -21,7 +21,11 @@ export function defaultJobOptions(name: QueueName): JobsOptions {
 }
 
 export interface Producer {
-  add<Q extends QueueName>(name: Q, data: JobData<Q>, options?: { jobId?: string; delay?: number }): Promise<void>;
+  /**
+   * `coalesce`: adds made while an earlier add with the same id is younger than `ttlMs` are
+   * dropped, so a burst of triggers becomes one job (which runs after all of them committed).
+   */
+  add<Q extends QueueName>(name: Q, data: JobData<Q>, options?: { jobId?: string; delay?: number; coalesce?: { id: string; ttlMs: number } }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -47,7 +51,11 @@ export function createProducer(connection: Redis, prefix: string, options: { tim
       let timer: NodeJS.Timeout | undefined;
       try {
         await Promise.race([
-          queueFor(name).add(name, payload, { jobId: opts.jobId, delay: opts.delay }),
+          queueFor(name).add(name, payload, {
+            jobId: opts.jobId,
+            delay: opts.delay,
+            ...(opts.coalesce ? { deduplication: { id: opts.coalesce.id, ttl: opts.coalesce.ttlMs } } : {}),
+          }),
           new Promise((_, reject) => {
             timer = setTimeout(() => reject(new Error(`enqueue to ${name} timed out after ${timeoutMs} ms`)), timeoutMs);
           }),

@@ -31,8 +31,21 @@ export async function handleInbound(deps: Pick<RouterDeps, 'pool' | 'producer' |
   const outcome = await withTransaction(deps.pool, (tx) => recordInbound(tx, event));
   deps.logger.debug({ eventId: event.eventId, outcome }, 'inbound recorded');
   if (outcome.kind === 'stored' && outcome.needsRouting && outcome.queueId) {
-    await runDispatch(deps, outcome.queueId);
+    const queueId = outcome.queueId;
+    // the message is stored: a failed dispatch must not fail (and redeliver) the inbound job
+    await runDispatch(deps, queueId).catch(async (error) => {
+      deps.logger.warn({ err: error, queueId }, 'dispatch after inbound failed; handing it to the routing queue');
+      await requestDispatch(deps, queueId, 'inbound_retry').catch(() => {});
+    });
   }
+}
+
+/** Passes coalesce: triggers within this window become one pass that runs after all of them. */
+const COALESCE_MS = 200;
+
+/** Asks for a dispatch pass soon; the periodic sweep covers the case where even this fails. */
+export async function requestDispatch(deps: Pick<RouterDeps, 'producer'>, queueId: string, reason: string): Promise<void> {
+  await deps.producer.add('routing', { queueId, reason }, { delay: COALESCE_MS, coalesce: { id: `dispatch-${queueId}`, ttlMs: COALESCE_MS } });
 }
 
 /**
@@ -44,7 +57,8 @@ export async function runDispatch(deps: Pick<RouterDeps, 'pool' | 'producer' | '
   for (;;) {
     const result = await dispatchQueue(deps.pool, queueId, { batch });
     if (result.busy) {
-      await deps.producer.add('routing', { queueId, reason: 'retry_busy' }, { delay: 200 });
+      // another router is mid-pass and may have read the queue before our commit
+      await requestDispatch(deps, queueId, 'retry_busy');
       return;
     }
     for (const a of result.assigned) deps.logger.info({ conversationId: a.conversationId, agentId: a.agentId, queueId }, 'conversation assigned');
