@@ -10,6 +10,13 @@ export type OutboundJob = z.infer<typeof OutboundJob>;
 export const DispatchJob = z.object({ queueId: z.uuid(), reason: z.string().max(100) });
 export type DispatchJob = z.infer<typeof DispatchJob>;
 
+/** Routing timers: an offer's expiry, a step's timeout. Handlers re-check the database (no-op when stale). */
+export const RoutingTimerJob = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('offer-timeout'), offerId: z.uuid() }),
+  z.object({ kind: z.literal('step-timeout'), conversationId: z.uuid(), stepNo: z.number().int().min(1) }),
+]);
+export type RoutingTimerJob = z.infer<typeof RoutingTimerJob>;
+
 /**
  * The queue catalog: every BullMQ queue, its payload schema and its defaults.
  * Renaming a queue is a data migration (jobs in flight stay under the old name).
@@ -18,6 +25,7 @@ export type DispatchJob = z.infer<typeof DispatchJob>;
 export const QUEUES = {
   inbound: { schema: InboundEvent, attempts: 10 },
   routing: { schema: DispatchJob, attempts: 5 },
+  'routing-timers': { schema: RoutingTimerJob, attempts: 10 },
   'outbound-telegram': { schema: OutboundJob, attempts: 8 },
   'outbound-webchat': { schema: OutboundJob, attempts: 8 },
 } as const;

@@ -1,6 +1,5 @@
 import type { Queryable } from './pool.ts';
 import type { Role } from './agents.ts';
-import { appendEvent } from './events.ts';
 
 export const CONVERSATION_STATUSES = ['open', 'pending', 'snoozed', 'resolved'] as const;
 export type ConversationStatus = (typeof CONVERSATION_STATUSES)[number];
@@ -88,43 +87,4 @@ export async function getConversation(db: Queryable, id: string, viewer?: Viewer
   if (viewer) where.push(visibility(viewer, params));
   const { rows } = await db.query(`${SELECT_CONVERSATION} where ${where.join(' and ')}`, params);
   return rows[0] as Conversation | undefined;
-}
-
-/**
- * Resolves a conversation and frees its assignee's capacity in the same transaction.
- * Returns the queues whose waiting work may now be dispatched, or undefined if it was
- * already resolved (resolving twice is harmless).
- */
-export async function resolveConversation(
-  db: Queryable,
-  id: string,
-  by: { agentId: string | null },
-): Promise<{ freedQueueIds: string[] } | undefined> {
-  const { rows } = await db.query<{ assigneeId: string | null; channel: string }>(
-    `select assignee_id as "assigneeId", channel from conversations where id = $1 and status <> 'resolved' for update`,
-    [id],
-  );
-  if (rows[0]) {
-    await db.query(
-      `update conversations set status = 'resolved', routing_state = 'closed', assignee_id = null,
-              resolved_at = now(), updated_at = now(), version = version + 1
-        where id = $1`,
-      [id],
-    );
-  }
-  const row = rows[0];
-  if (!row) return undefined;
-  const freed = new Set<string>();
-  if (row.assigneeId) {
-    await releaseCapacity(db, row.assigneeId, row.channel);
-    await db.query(`update assignments set ended_at = now() where conversation_id = $1 and ended_at is null`, [id]);
-    const { rows: qs } = await db.query<{ id: string }>(`select queue_id as id from queue_members where agent_id = $1`, [row.assigneeId]);
-    for (const q of qs) freed.add(q.id);
-  }
-  await appendEvent(db, { type: 'conversation.resolved', conversationId: id, agentId: by.agentId, payload: { previousAssigneeId: row.assigneeId } });
-  return { freedQueueIds: [...freed] };
-}
-
-export async function releaseCapacity(db: Queryable, agentId: string, channel: string): Promise<void> {
-  await db.query(`update agent_load set active = active - 1 where agent_id = $1 and channel = $2 and active > 0`, [agentId, channel]);
 }

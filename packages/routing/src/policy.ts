@@ -1,23 +1,121 @@
-/** One agent who could take a conversation, with the load figures the policy ranks by. */
-export interface Candidate {
-  agentId: string;
-  active: number;
-  capacity: number;
-  lastAssignedAt: Date | null;
+/**
+ * Routing decisions as pure functions: who is eligible, in which order, and what happens to
+ * a sticky customer. The dispatcher loads the facts and applies these.
+ */
+
+export const STRATEGIES = ['least_load', 'round_robin', 'longest_idle', 'most_skilled', 'manual'] as const;
+export type Strategy = (typeof STRATEGIES)[number];
+export type LoadMode = 'ratio' | 'absolute';
+export type Presence = 'online' | 'away' | 'transfer_only' | 'offline';
+
+export interface SkillRequirement {
+  skill: string;
+  min: number;
 }
 
+/** One queue member as the dispatcher sees them for one conversation. */
+export interface Candidate {
+  agentId: string;
+  ring: number;
+  presence: Presence;
+  /** When the agent's presence last changed (longest_idle). */
+  statusSince: Date;
+  /** The capacity pool this conversation would draw on: its channel, or '*' for weighted units. */
+  pool: string;
+  capacity: number;
+  /** Units held by active conversations and by pending offers. */
+  active: number;
+  pendingOffers: number;
+  /** Units this conversation costs the agent (1 per conversation unless weighted). */
+  cost: number;
+  lastAssignedAt: Date | null;
+  lastOfferAt: Date | null;
+  excluded: boolean;
+  skills: Record<string, number>;
+}
+
+export type Ineligibility = 'presence' | 'ring' | 'excluded' | 'skills' | 'capacity' | 'fairness';
+
+export interface Requirements {
+  ringMax: number | null;
+  skills: SkillRequirement[];
+  /** A transfer may go to `transfer_only` agents; queue work may not. */
+  transfer: boolean;
+}
+
+export function freeUnits(c: Pick<Candidate, 'capacity' | 'active' | 'pendingOffers'>): number {
+  return c.capacity - c.active - c.pendingOffers;
+}
+
+/** Why an agent cannot take this conversation now, or undefined when they can. */
+export function ineligibility(c: Candidate, req: Requirements): Ineligibility | undefined {
+  if (!(c.presence === 'online' || (req.transfer && c.presence === 'transfer_only'))) return 'presence';
+  if (req.ringMax !== null && c.ring > req.ringMax) return 'ring';
+  if (c.excluded) return 'excluded';
+  if (req.skills.some((s) => (c.skills[s.skill] ?? 0) < s.min)) return 'skills';
+  if (freeUnits(c) < c.cost) return 'capacity';
+  return undefined;
+}
+
+const time = (d: Date | null) => d?.getTime() ?? 0;
+const byId = (a: Candidate, b: Candidate) => (a.agentId < b.agentId ? -1 : a.agentId > b.agentId ? 1 : 0);
+
+function loadOrder(mode: LoadMode) {
+  // ratio: the smallest share of capacity in use first; absolute: the most free units first
+  return mode === 'ratio'
+    ? (a: Candidate, b: Candidate) => (a.active + a.pendingOffers) / a.capacity - (b.active + b.pendingOffers) / b.capacity
+    : (a: Candidate, b: Candidate) => freeUnits(b) - freeUnits(a);
+}
+
+function skillScore(c: Candidate, skills: SkillRequirement[]): number {
+  return skills.reduce((sum, s) => sum + (c.skills[s.skill] ?? 0), 0);
+}
+
+/** Orders eligible candidates by the queue's strategy; ties end in a stable, total order. */
+export function rank(strategy: Strategy, candidates: readonly Candidate[], options: { loadMode?: LoadMode; skills?: SkillRequirement[] } = {}): Candidate[] {
+  const load = loadOrder(options.loadMode ?? 'ratio');
+  const lastWork = (a: Candidate, b: Candidate) => Math.max(time(a.lastAssignedAt), time(a.lastOfferAt)) - Math.max(time(b.lastAssignedAt), time(b.lastOfferAt));
+  const orders: Record<Strategy, (a: Candidate, b: Candidate) => number> = {
+    least_load: (a, b) => load(a, b) || lastWork(a, b) || byId(a, b),
+    round_robin: (a, b) => lastWork(a, b) || byId(a, b),
+    longest_idle: (a, b) => Math.max(time(a.lastAssignedAt), a.statusSince.getTime()) - Math.max(time(b.lastAssignedAt), b.statusSince.getTime()) || byId(a, b),
+    most_skilled: (a, b) => skillScore(b, options.skills ?? []) - skillScore(a, options.skills ?? []) || load(a, b) || byId(a, b),
+    manual: () => 0,
+  };
+  if (strategy === 'manual') return [];
+  return [...candidates].sort(orders[strategy]);
+}
+
+export type StickyDecision =
+  | { kind: 'none' }
+  | { kind: 'offer'; agentId: string }
+  | { kind: 'wait' }
+  | { kind: 'drop' };
+
 /**
- * The skeleton's policy: least loaded first (share of capacity in use), then whoever waited
- * longest since their last assignment, then agent id so the order is total and repeatable.
- * Agents without free capacity are not candidates.
+ * Sticky first: the customer's last agent, if eligible. Online but full: wait up to
+ * `stickyWaitS` from when the conversation was queued. Offline, away, or waited long
+ * enough: drop stickiness and route normally at once.
  */
-export function rankLeastLoaded(candidates: readonly Candidate[]): Candidate[] {
+export function stickyDecision(input: {
+  stickyAgentId: string | null;
+  candidates: readonly Candidate[];
+  eligibleIds: ReadonlySet<string>;
+  enqueuedAt: Date;
+  stickyWaitS: number;
+  now: Date;
+}): StickyDecision {
+  if (!input.stickyAgentId) return { kind: 'none' };
+  if (input.eligibleIds.has(input.stickyAgentId)) return { kind: 'offer', agentId: input.stickyAgentId };
+  const agent = input.candidates.find((c) => c.agentId === input.stickyAgentId);
+  const waiting = input.now.getTime() < input.enqueuedAt.getTime() + input.stickyWaitS * 1000;
+  if (agent && agent.presence === 'online' && freeUnits(agent) < agent.cost && waiting) return { kind: 'wait' };
+  return { kind: 'drop' };
+}
+
+/** Kept for the skeleton's callers: least load by share of capacity. */
+export function rankLeastLoaded<T extends { agentId: string; active: number; capacity: number; lastAssignedAt: Date | null }>(candidates: readonly T[]): T[] {
   return candidates
     .filter((c) => c.capacity > 0 && c.active < c.capacity)
-    .sort(
-      (a, b) =>
-        a.active / a.capacity - b.active / b.capacity ||
-        (a.lastAssignedAt?.getTime() ?? 0) - (b.lastAssignedAt?.getTime() ?? 0) ||
-        (a.agentId < b.agentId ? -1 : a.agentId > b.agentId ? 1 : 0),
-    );
+    .sort((a, b) => a.active / a.capacity - b.active / b.capacity || time(a.lastAssignedAt) - time(b.lastAssignedAt) || (a.agentId < b.agentId ? -1 : a.agentId > b.agentId ? 1 : 0));
 }

@@ -10,7 +10,8 @@ import {
 } from 'fastify-type-provider-zod';
 import { registerHealthRoutes } from '@switchboard/runtime';
 import { authenticate } from './auth.ts';
-import type { ApiDeps, ZodApp } from './deps.ts';
+import type { ApiDeps, ApiDepsInput, ZodApp } from './deps.ts';
+import { systemClock } from '@switchboard/routing';
 import { handleError, handleNotFound } from './error-handler.ts';
 import { registerAgentRoutes } from './routes/agents.ts';
 import { registerConversationRoutes } from './routes/conversations.ts';
@@ -27,7 +28,8 @@ const BODY_LIMIT = 1024 * 1024;
  * The REST API as a fastify instance, ready but not listening: main.ts listens, tests use
  * `inject` or listen on port 0.
  */
-export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
+export async function buildApi(input: ApiDepsInput): Promise<FastifyInstance> {
+  const deps: ApiDeps = { ...input, clock: input.clock ?? systemClock };
   // typed as fastify's logger interface so the instance is a plain FastifyInstance to callers
   const loggerInstance: FastifyBaseLogger = deps.logger;
   const app = Fastify({ loggerInstance, bodyLimit: BODY_LIMIT }).withTypeProvider<ZodTypeProvider>();

@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
-import { dispatchQueue } from '@switchboard/routing';
+import { dispatchQueue, systemClock } from '@switchboard/routing';
 import { ADMIN_TOKEN, receiveTelegramMessage, startTestApi, waitingJobs, type TestApi } from './testing.ts';
 
 let api: TestApi;
@@ -77,7 +77,7 @@ describe('an agent working a conversation', () => {
   });
 
   it('filters by assignee once the router assigns the conversation', async () => {
-    const { assigned } = await dispatchQueue(api.pool, queueId);
+    const { assigned } = await dispatchQueue(api.pool, queueId, { clock: systemClock });
     expect(assigned).toEqual([{ conversationId, agentId: ann.id }]);
     expect(await activeLoad(ann.id)).toBe(1);
 

@@ -1,3 +1,4 @@
+import type { Clock } from '@switchboard/routing';
 import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Pool, SecretBox } from '@switchboard/db';
@@ -6,6 +7,8 @@ import type { Producer } from '@switchboard/queue';
 import type { ReadinessChecks } from '@switchboard/runtime';
 
 /** Everything the API needs, constructed by main.ts (or a test) and passed in. */
+export type ApiDepsInput = Omit<ApiDeps, 'clock'> & { clock?: Clock };
+
 export interface ApiDeps {
   pool: Pool;
   producer: Producer;
@@ -16,6 +19,8 @@ export interface ApiDeps {
   publicUrls: { telegramWebhookBase: string; webchatBase: string };
   readiness: ReadinessChecks;
   isShuttingDown?: () => boolean;
+  /** Routing's time source; tests pass a manual clock. Defaults to the system clock. */
+  clock: Clock;
 }
 
 /** The fastify instance routes are registered on: zod schemas type params, query, body and replies. */

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createPool, resolveConversation, withTransaction } from '@switchboard/db';
+import { createPool, withTransaction } from '@switchboard/db';
+import { resolveConversation, systemClock } from '@switchboard/routing';
 import { silentLogger } from '@switchboard/log';
 import { createProducer, createRedis } from '@switchboard/queue';
 import { createTestDatabase, dropQueuePrefix, inboundText, seedDesk, testQueuePrefix, testRedisUrl, type TestDatabase } from '@switchboard/testkit';
@@ -59,7 +60,7 @@ describe('router', () => {
     expect(rows.map((r) => r.routing_state)).toEqual(['assigned', 'assigned', 'queued']);
     expect(new Set(rows.slice(0, 2).map((r) => r.assignee_id))).toEqual(new Set(desk.agents.map((a) => a.id)));
 
-    const freed = await withTransaction(db.pool, (tx) => resolveConversation(tx, rows[0].id, { agentId: rows[0].assignee_id }));
+    const freed = await withTransaction(db.pool, (tx) => resolveConversation(tx, rows[0].id, { agentId: rows[0].assignee_id }, new Date()));
     expect(freed?.freedQueueIds).toEqual([desk.queue.id]);
     await runDispatch(deps(), desk.queue.id);
     expect(await assigneeOf(rows[2].id)).toBe(rows[0].assignee_id);
@@ -69,7 +70,7 @@ describe('router', () => {
     const desk = await seedDesk(db.pool, { agents: 1, capacity: 1 });
     await handleInbound(deps(), inboundText(desk.inbox.id, { from: '9001', text: 'first' }));
     const { rows: [c] } = await db.pool.query(`select id, assignee_id from conversations where inbox_id = $1`, [desk.inbox.id]);
-    await withTransaction(db.pool, (tx) => resolveConversation(tx, c.id, { agentId: c.assignee_id }));
+    await withTransaction(db.pool, (tx) => resolveConversation(tx, c.id, { agentId: c.assignee_id }, new Date()));
     await handleInbound(deps(), inboundText(desk.inbox.id, { from: '9001', text: 'again' }));
     const { rows } = await db.pool.query(`select id, status, routing_state from conversations where inbox_id = $1`, [desk.inbox.id]);
     expect(rows).toEqual([{ id: c.id, status: 'open', routing_state: 'assigned' }]);

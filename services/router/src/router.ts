@@ -3,9 +3,9 @@ import type { Worker } from 'bullmq';
 import type { InboundEvent } from '@switchboard/contracts';
 import { queuesWithWaitingWork, recordInbound, withTransaction, type Pool } from '@switchboard/db';
 import type { Logger } from '@switchboard/log';
+import { jobIdFor, RetryLaterSignal, startWorker, type Producer } from '@switchboard/queue';
+import { advanceStepIfDue, dispatchQueue, expireOffer, sweepTimers, systemClock, type Clock, type DispatchResult } from '@switchboard/routing';
 import { runPeriodically } from '@switchboard/runtime';
-import { RetryLaterSignal, startWorker, type Producer } from '@switchboard/queue';
-import { dispatchQueue } from '@switchboard/routing';
 
 export interface RouterDeps {
   pool: Pool;
@@ -14,6 +14,7 @@ export interface RouterDeps {
   producer: Producer;
   prefix: string;
   logger: Logger;
+  clock?: Clock;
   concurrency?: number;
   sweepIntervalMs?: number;
   batch?: number;
@@ -21,13 +22,17 @@ export interface RouterDeps {
 
 export interface Router {
   workers: Worker[];
-  /** One sweep now: re-dispatch every queue with waiting work. */
+  /** One sweep now: timers re-derived from the database, then every queue with waiting work dispatched. */
   sweep(): Promise<void>;
   close(): Promise<void>;
 }
 
+type Deps = Pick<RouterDeps, 'pool' | 'producer' | 'logger' | 'batch' | 'clock'>;
+
+const clockOf = (deps: Deps) => deps.clock ?? systemClock;
+
 /** Persists one inbound event, then dispatches its queue if the conversation waits for an agent. */
-export async function handleInbound(deps: Pick<RouterDeps, 'pool' | 'producer' | 'logger' | 'batch'>, event: InboundEvent): Promise<void> {
+export async function handleInbound(deps: Deps, event: InboundEvent): Promise<void> {
   const outcome = await withTransaction(deps.pool, (tx) => recordInbound(tx, event));
   deps.logger.debug({ eventId: event.eventId, outcome }, 'inbound recorded');
   if (outcome.kind === 'stored' && outcome.needsRouting && outcome.queueId) {
@@ -49,48 +54,90 @@ export async function requestDispatch(deps: Pick<RouterDeps, 'producer'>, queueI
 }
 
 /**
- * Runs dispatch passes until the queue has nothing more to give. If another router holds the
- * queue, a delayed trigger makes sure this change is looked at after that pass.
+ * Arms the timers a pass created, after its commit (never inside the transaction). A timer
+ * lost here is re-derived by the sweeper from offers.expires_at and step_started_at.
  */
-export async function runDispatch(deps: Pick<RouterDeps, 'pool' | 'producer' | 'logger' | 'batch'>, queueId: string): Promise<void> {
+async function armTimers(deps: Deps, result: DispatchResult): Promise<void> {
+  const now = clockOf(deps).now().getTime();
+  for (const offer of result.offered) {
+    await deps.producer.add('routing-timers', { kind: 'offer-timeout', offerId: offer.offerId }, { jobId: jobIdFor('offer', offer.offerId), delay: Math.max(0, offer.expiresAt.getTime() - now) });
+  }
+  for (const t of result.stepTimers) {
+    await deps.producer.add('routing-timers', { kind: 'step-timeout', conversationId: t.conversationId, stepNo: t.stepNo }, { jobId: jobIdFor('step', t.conversationId, String(t.stepNo)), delay: Math.max(0, t.dueAt.getTime() - now) });
+  }
+}
+
+/**
+ * Runs dispatch passes until the queue has nothing more to give. Each pass gives an agent at
+ * most `fairness_burst` new conversations, so agents online at the same time share a backlog.
+ * If another router holds the queue, a delayed trigger makes sure this change is looked at.
+ */
+export async function runDispatch(deps: Deps, queueId: string): Promise<void> {
   const batch = deps.batch ?? 100;
+  const seen = new Set<string>();
   for (;;) {
-    const result = await dispatchQueue(deps.pool, queueId, { batch });
+    const result = await dispatchQueue(deps.pool, queueId, { batch, clock: clockOf(deps) });
     if (result.busy) {
       // another router is mid-pass and may have read the queue before our commit
       await requestDispatch(deps, queueId, 'retry_busy');
       return;
     }
+    await armTimers(deps, result).catch((error) => deps.logger.warn({ err: error, queueId }, 'could not arm routing timers; the sweeper will'));
     for (const a of result.assigned) deps.logger.info({ conversationId: a.conversationId, agentId: a.agentId, queueId }, 'conversation assigned');
-    if (result.scanned < batch || result.assigned.length === 0) return;
+    for (const o of result.offered) deps.logger.info({ conversationId: o.conversationId, agentId: o.agentId, offerId: o.offerId, queueId }, 'conversation offered');
+    for (const q of result.movedTo) if (!seen.has(q)) { seen.add(q); await requestDispatch(deps, q, 'overflow'); }
+    if (result.assigned.length + result.offered.length === 0) return;
   }
+}
+
+export async function dispatchAll(deps: Deps, queueIds: Iterable<string>): Promise<void> {
+  for (const q of new Set(queueIds)) await runDispatch(deps, q);
 }
 
 export function startRouter(deps: RouterDeps): Router {
   const base = { connection: deps.connection, prefix: deps.prefix, logger: deps.logger, concurrency: deps.concurrency ?? 8 };
+  const clock = clockOf(deps);
   const inbound = startWorker('inbound', (event) => handleInbound(deps, event), base);
   const routing = startWorker(
     'routing',
     async ({ queueId }) => {
-      const result = await dispatchQueue(deps.pool, queueId, { batch: deps.batch ?? 100 });
-      if (result.busy) throw new RetryLaterSignal(200, 'queue busy in another router');
-      if (result.scanned === (deps.batch ?? 100) && result.assigned.length > 0) await runDispatch(deps, queueId);
+      const probe = await dispatchQueue(deps.pool, queueId, { batch: deps.batch ?? 100, clock });
+      if (probe.busy) throw new RetryLaterSignal(COALESCE_MS, 'queue busy in another router');
+      await armTimers(deps, probe);
+      if (probe.assigned.length + probe.offered.length > 0 || probe.movedTo.length > 0) {
+        for (const q of probe.movedTo) await requestDispatch(deps, q, 'overflow');
+        await runDispatch(deps, queueId);
+      }
+    },
+    base,
+  );
+  const timers = startWorker(
+    'routing-timers',
+    async (job) => {
+      if (job.kind === 'offer-timeout') {
+        const follow = await expireOffer(deps.pool, job.offerId, clock);
+        await dispatchAll(deps, follow.dispatch);
+      } else if (await advanceStepIfDue(deps.pool, job.conversationId, job.stepNo, clock)) {
+        const { rows } = await deps.pool.query<{ queueId: string }>(`select queue_id as "queueId" from conversations where id = $1`, [job.conversationId]);
+        if (rows[0]) await runDispatch(deps, rows[0].queueId);
+      }
     },
     base,
   );
 
   const sweep = async () => {
-    for (const queueId of await queuesWithWaitingWork(deps.pool)) await runDispatch(deps, queueId);
+    const due = await sweepTimers(deps.pool, clock);
+    await dispatchAll(deps, [...due, ...(await queuesWithWaitingWork(deps.pool))]);
   };
   const stopSweeping = runPeriodically('routing sweep', sweep, deps.sweepIntervalMs ?? 30_000, deps.logger);
 
   return {
-    workers: [inbound, routing],
+    workers: [inbound, routing, timers],
     sweep,
     async close() {
       stopSweeping();
       // Worker.close() waits for in-flight jobs to finish: nothing is cut off mid-transaction.
-      await Promise.all([inbound.close(), routing.close()]);
+      await Promise.all([inbound.close(), routing.close(), timers.close()]);
     },
   };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { CONVERSATION_STATUSES, getConversation, listConversations, resolveConversation, withTransaction, type Conversation } from '@switchboard/db';
+import { CONVERSATION_STATUSES, getConversation, listConversations, withTransaction, type Conversation } from '@switchboard/db';
+import { resolveConversation } from '@switchboard/routing';
 import { forbidden, notFound } from '@switchboard/errors';
 import { mayActOn, principalOf } from '../auth.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
@@ -80,7 +81,7 @@ export function registerConversationRoutes(deps: ApiDeps, app: ZodApp): void {
         const locked = await lockConversation(tx, id);
         if (!locked || locked.status === 'resolved') return undefined;
         if (!mayActOn(principal, locked)) throw forbidden('only the assignee, a supervisor or an admin may resolve this conversation');
-        return resolveConversation(tx, id, { agentId: principal.agentId });
+        return resolveConversation(tx, id, { agentId: principal.agentId }, deps.clock.now());
       });
       if (outcome) await requestDispatch(deps.producer, request.log, outcome.freedQueueIds, 'capacity_freed');
       return (await getConversation(deps.pool, id)) as Conversation;
