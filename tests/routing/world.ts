@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createAgent, createInbox, createSecretBox, withTransaction, type Pool, type SecretBox } from '@switchboard/db';
 import {
-  acceptOffer, dispatchQueue, manualClock, rejectOffer, resolveConversation, sweepTimers,
+  acceptOffer, dispatchQueue, manualClock, rejectOffer, resolveConversation, setAgentPresence, sweepTimers,
   type DispatchResult, type SkillRequirement,
 } from '@switchboard/routing';
 import { createTestDatabase, type TestDatabase } from '@switchboard/testkit';
@@ -115,7 +115,7 @@ export async function createWorld(): Promise<World> {
       return agent.id;
     },
     async setStatus(agentId, status) {
-      await pool.query(`update agent_presence set status = $2, status_since = $3 where agent_id = $1`, [agentId, status, clock.now()]);
+      await setAgentPresence(pool, { agentId, status, clock });
     },
     async waiting(queueId, options = {}) {
       const channel = options.channel ?? 'webchat';

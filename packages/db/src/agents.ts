@@ -3,7 +3,7 @@ import type { Queryable } from './pool.ts';
 
 export const ROLES = ['agent', 'supervisor', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
-export const PRESENCE = ['online', 'away', 'offline'] as const;
+export const PRESENCE = ['online', 'away', 'transfer_only', 'offline'] as const;
 export type PresenceStatus = (typeof PRESENCE)[number];
 
 export interface Agent {

@@ -9,3 +9,4 @@ export * from './offers.ts';
 export * from './rescind.ts';
 export * from './lifecycle.ts';
 export * from './sweeper.ts';
+export * from './presence.ts';

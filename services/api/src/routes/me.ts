@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { getAgent, PRESENCE, setPresence } from '@switchboard/db';
+import { getAgent, PRESENCE } from '@switchboard/db';
+import { setAgentPresence } from '@switchboard/routing';
 import { notFound } from '@switchboard/errors';
 import { requireAgent } from '../auth.ts';
 import type { ApiDeps, ZodApp } from '../deps.ts';
@@ -32,8 +33,8 @@ export function registerMeRoutes(deps: ApiDeps, app: ZodApp): void {
     async (request) => {
       const { agentId } = requireAgent(request);
       const { status } = request.body;
-      const queueIds = await setPresence(deps.pool, agentId, status);
-      if (status === 'online') await requestDispatch(deps.producer, request.log, queueIds, 'agent_online');
+      const { dispatch } = await setAgentPresence(deps.pool, { agentId, status, clock: deps.clock });
+      await requestDispatch(deps.producer, request.log, dispatch, status === 'online' ? 'agent_online' : 'offers_rescinded');
       const agent = await getAgent(deps.pool, agentId);
       if (!agent) throw notFound('agent');
       return agent;
