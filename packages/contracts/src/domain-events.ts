@@ -23,6 +23,7 @@ export const DomainEventType = z.enum([
   'conversation.overflowed',
   'conversation.abandoned',
   'conversation.transferred',
+  'conversation.status_changed',
   'queue.full',
   'routing.alert',
   'sla.breached',

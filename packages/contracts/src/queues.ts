@@ -10,10 +10,11 @@ export type OutboundJob = z.infer<typeof OutboundJob>;
 export const DispatchJob = z.object({ queueId: z.uuid(), reason: z.string().max(100) });
 export type DispatchJob = z.infer<typeof DispatchJob>;
 
-/** Routing timers: an offer's expiry, a step's timeout. Handlers re-check the database (no-op when stale). */
+/** Routing timers: an offer's expiry, a step's timeout, an SLA due time. Handlers re-check the database (no-op when stale). */
 export const RoutingTimerJob = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('offer-timeout'), offerId: z.uuid() }),
   z.object({ kind: z.literal('step-timeout'), conversationId: z.uuid(), stepNo: z.number().int().min(1) }),
+  z.object({ kind: z.literal('sla-due'), conversationId: z.uuid() }),
 ]);
 export type RoutingTimerJob = z.infer<typeof RoutingTimerJob>;
 

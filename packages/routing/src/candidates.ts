@@ -10,7 +10,7 @@ export async function loadCandidates(db: Queryable, input: { queueId: string; co
   const { rows } = await db.query(
     `select m.agent_id as "agentId", m.ring, p.status as presence, p.status_since as "statusSince",
             l.channel as pool, l.capacity, l.active, l.pending_offers as "pendingOffers",
-            l.last_assigned_at as "lastAssignedAt", l.last_offer_at as "lastOfferAt",
+            l.last_assigned_at as "lastAssignedAt", l.last_offer_at as "lastOfferAt", l.last_work_seq::float8 as "lastWorkSeq",
             case when l.channel = '*' then coalesce(cc.cost, 1) else 1 end as cost,
             exists(select 1 from offer_exclusions x where x.conversation_id = $2 and x.agent_id = m.agent_id) as excluded,
             coalesce((select jsonb_object_agg(s.name, a.proficiency) from agent_skills a join skills s on s.id = a.skill_id

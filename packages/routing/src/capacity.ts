@@ -15,9 +15,9 @@ export interface Hold {
 export async function claimUnits(db: Queryable, hold: Hold, now: Date, asActive: boolean): Promise<boolean> {
   const { rowCount } = await db.query(
     asActive
-      ? `update agent_load set active = active + $3, last_assigned_at = $4
+      ? `update agent_load set active = active + $3, last_assigned_at = $4, last_work_seq = nextval('agent_work_seq')
           where agent_id = $1 and channel = $2 and active + pending_offers + $3 <= capacity`
-      : `update agent_load set pending_offers = pending_offers + $3, last_offer_at = $4
+      : `update agent_load set pending_offers = pending_offers + $3, last_offer_at = $4, last_work_seq = nextval('agent_work_seq')
           where agent_id = $1 and channel = $2 and active + pending_offers + $3 <= capacity`,
     [hold.agentId, hold.pool, hold.cost, now],
   );
@@ -54,7 +54,7 @@ export async function releaseActive(db: Queryable, hold: Hold): Promise<void> {
 /** A forced assignment (manual, over capacity): takes the units and records the excess. */
 export async function forceUnits(db: Queryable, hold: Hold, now: Date): Promise<{ overCapacity: boolean }> {
   const { rows } = await db.query<{ over: boolean }>(
-    `update agent_load set active = active + $3, last_assigned_at = $4,
+    `update agent_load set active = active + $3, last_assigned_at = $4, last_work_seq = nextval('agent_work_seq'),
             forced = greatest(forced, active + $3 + pending_offers - capacity)
       where agent_id = $1 and channel = $2
       returning active + pending_offers > capacity as over`,

@@ -2,7 +2,7 @@ import { appendEvent, withTransaction, type Pool, type PoolClient } from '@switc
 import { activateReserved, releaseReserved } from './capacity.ts';
 import type { Clock } from './clock.ts';
 import { logDecision } from './decisions.ts';
-import { advanceStep, MAX_OVERFLOW_DEPTH, overflow } from './dispatcher.ts';
+import { advanceStep, MAX_OVERFLOW_DEPTH, overflow } from './escalation.ts';
 import { loadQueueConfig, nextStep } from './queue-config.ts';
 
 export type OfferEnd = 'rejected' | 'expired' | 'rescinded' | 'canceled';

@@ -30,6 +30,8 @@ export interface Candidate {
   cost: number;
   lastAssignedAt: Date | null;
   lastOfferAt: Date | null;
+  /** Position in the global order of work handed out (null: never); breaks timestamp ties exactly. */
+  lastWorkSeq?: number | null;
   excluded: boolean;
   skills: Record<string, number>;
 }
@@ -57,6 +59,21 @@ export function ineligibility(c: Candidate, req: Requirements): Ineligibility | 
   return undefined;
 }
 
+/**
+ * Eligibility plus the fairness guard: an agent already given `burst` new conversations in
+ * this pass waits for the next one, so the first agent online does not absorb a backlog
+ * (LiveHelperChat #1921, Chatwoot PR #12334).
+ */
+export function verdictOf(c: Candidate, req: Requirements, givenThisPass: number, burst: number): Ineligibility | undefined {
+  return ineligibility(c, req) ?? (givenThisPass >= burst ? 'fairness' : undefined);
+}
+
+/** Whether anyone who could serve this step (presence, ring, skills) is online, full or not. */
+export function stepStaffed(candidates: readonly Candidate[], req: Requirements): boolean {
+  const present = (c: Candidate) => c.presence === 'online' || (req.transfer && c.presence === 'transfer_only');
+  return candidates.some((c) => present(c) && (req.ringMax === null || c.ring <= req.ringMax) && req.skills.every((s) => (c.skills[s.skill] ?? 0) >= s.min));
+}
+
 const time = (d: Date | null) => d?.getTime() ?? 0;
 const byId = (a: Candidate, b: Candidate) => (a.agentId < b.agentId ? -1 : a.agentId > b.agentId ? 1 : 0);
 
@@ -71,19 +88,27 @@ function skillScore(c: Candidate, skills: SkillRequirement[]): number {
   return skills.reduce((sum, s) => sum + (c.skills[s.skill] ?? 0), 0);
 }
 
-/** Orders eligible candidates by the queue's strategy; ties end in a stable, total order. */
+/**
+ * Orders eligible candidates by the queue's strategy; ties end in a stable, total order.
+ * Inner rings come first (bullseye): a widened step lets outer rings help, but an agent of
+ * ring 1 with room is still preferred to one of ring 2.
+ */
 export function rank(strategy: Strategy, candidates: readonly Candidate[], options: { loadMode?: LoadMode; skills?: SkillRequirement[] } = {}): Candidate[] {
   const load = loadOrder(options.loadMode ?? 'ratio');
-  const lastWork = (a: Candidate, b: Candidate) => Math.max(time(a.lastAssignedAt), time(a.lastOfferAt)) - Math.max(time(b.lastAssignedAt), time(b.lastOfferAt));
+  // who got work longest ago: the work sequence (one order for all routers), then timestamps
+  const lastWork = (a: Candidate, b: Candidate) =>
+    (a.lastWorkSeq ?? 0) - (b.lastWorkSeq ?? 0) ||
+    Math.max(time(a.lastAssignedAt), time(a.lastOfferAt)) - Math.max(time(b.lastAssignedAt), time(b.lastOfferAt));
   const orders: Record<Strategy, (a: Candidate, b: Candidate) => number> = {
     least_load: (a, b) => load(a, b) || lastWork(a, b) || byId(a, b),
     round_robin: (a, b) => lastWork(a, b) || byId(a, b),
-    longest_idle: (a, b) => Math.max(time(a.lastAssignedAt), a.statusSince.getTime()) - Math.max(time(b.lastAssignedAt), b.statusSince.getTime()) || byId(a, b),
-    most_skilled: (a, b) => skillScore(b, options.skills ?? []) - skillScore(a, options.skills ?? []) || load(a, b) || byId(a, b),
+    longest_idle: (a, b) => Math.max(time(a.lastAssignedAt), a.statusSince.getTime()) - Math.max(time(b.lastAssignedAt), b.statusSince.getTime()) || lastWork(a, b) || byId(a, b),
+    most_skilled: (a, b) => skillScore(b, options.skills ?? []) - skillScore(a, options.skills ?? []) || load(a, b) || lastWork(a, b) || byId(a, b),
     manual: () => 0,
   };
   if (strategy === 'manual') return [];
-  return [...candidates].sort(orders[strategy]);
+  const order = orders[strategy];
+  return [...candidates].sort((a, b) => a.ring - b.ring || order(a, b));
 }
 
 export type StickyDecision =
@@ -94,22 +119,25 @@ export type StickyDecision =
 
 /**
  * Sticky first: the customer's last agent, if eligible. Online but full: wait up to
- * `stickyWaitS` from when the conversation was queued. Offline, away, or waited long
- * enough: drop stickiness and route normally at once.
+ * `stickyWaitS` from when the conversation was queued. Already served once in this pass
+ * (fairness): wait for the next pass, which the loop runs because an offer was made.
+ * Offline, away, excluded, outside the step, or waited long enough: drop stickiness and
+ * route normally at once (chatwoot/chatwoot #4158).
  */
 export function stickyDecision(input: {
   stickyAgentId: string | null;
-  candidates: readonly Candidate[];
-  eligibleIds: ReadonlySet<string>;
+  /** The sticky agent as a member of this queue and why they cannot take it now (undefined: they can); absent if not a member. */
+  verdict: { candidate: Candidate; why: Ineligibility | undefined } | undefined;
   enqueuedAt: Date;
   stickyWaitS: number;
   now: Date;
 }): StickyDecision {
   if (!input.stickyAgentId) return { kind: 'none' };
-  if (input.eligibleIds.has(input.stickyAgentId)) return { kind: 'offer', agentId: input.stickyAgentId };
-  const agent = input.candidates.find((c) => c.agentId === input.stickyAgentId);
+  const v = input.verdict;
+  if (v && v.why === undefined) return { kind: 'offer', agentId: input.stickyAgentId };
+  if (v?.why === 'fairness') return { kind: 'wait' };
   const waiting = input.now.getTime() < input.enqueuedAt.getTime() + input.stickyWaitS * 1000;
-  if (agent && agent.presence === 'online' && freeUnits(agent) < agent.cost && waiting) return { kind: 'wait' };
+  if (v?.why === 'capacity' && waiting) return { kind: 'wait' };
   return { kind: 'drop' };
 }
 

@@ -1,7 +1,8 @@
 import { appendEvent, withTransaction, type Pool, type PoolClient } from '@switchboard/db';
+import { writeQueueAutoReply, type AutoReply } from './auto-reply.ts';
 import type { Clock } from './clock.ts';
 import { logDecision } from './decisions.ts';
-import { advanceStep, MAX_OVERFLOW_DEPTH, overflow } from './dispatcher.ts';
+import { advanceStep, MAX_OVERFLOW_DEPTH, overflow } from './escalation.ts';
 import { endOffer } from './offers.ts';
 import { loadQueueConfig, nextStep, stepOf } from './queue-config.ts';
 
@@ -10,9 +11,10 @@ import { loadQueueConfig, nextStep, stepOf } from './queue-config.ts';
  * was added) delays routing by at most one sweep: overdue offers expire, overdue steps
  * advance, conversations past max wait are closed or overflowed. Each action is guarded and
  * idempotent, so several routers sweeping at once do each thing once.
- * Returns the queues that need a dispatch pass.
+ * Returns the queues that need a dispatch pass; `report.outbound` collects the abandoned
+ * auto-replies written, for the caller to enqueue to egress after commit.
  */
-export async function sweepTimers(pool: Pool, clock: Clock): Promise<string[]> {
+export async function sweepTimers(pool: Pool, clock: Clock, report?: { outbound: AutoReply[] }): Promise<string[]> {
   const now = clock.now();
   const dispatch = new Set<string>();
 
@@ -30,6 +32,8 @@ export async function sweepTimers(pool: Pool, clock: Clock): Promise<string[]> {
        join routing_steps s on s.queue_id = c.queue_id and s.step_no = c.step_no
       where c.routing_state = 'queued' and s.timeout_s is not null and c.step_started_at is not null
         and c.step_started_at + make_interval(secs => s.timeout_s) <= $1
+        -- the last step's timeout has nowhere to go: not due work, or it would be found every sweep
+        and exists (select 1 from routing_steps n where n.queue_id = c.queue_id and n.step_no > c.step_no)
       limit 1000`,
     [now],
   );
@@ -42,8 +46,10 @@ export async function sweepTimers(pool: Pool, clock: Clock): Promise<string[]> {
     [now],
   );
   for (const c of late) {
-    const moved = await withTransaction(pool, (tx) => maxWaitReached(tx, c.id, now));
+    const replies: AutoReply[] = [];
+    const moved = await withTransaction(pool, (tx) => maxWaitReached(tx, c.id, now, replies));
     if (moved) dispatch.add(moved);
+    report?.outbound.push(...replies);
   }
   return [...dispatch];
 }
@@ -69,15 +75,17 @@ export async function advanceStepIfDue(pool: Pool, conversationId: string, stepN
   });
 }
 
-async function maxWaitReached(tx: PoolClient, conversationId: string, now: Date): Promise<string | undefined> {
-  const { rows } = await tx.query<{ queueId: string; depth: number }>(
-    `select queue_id as "queueId", overflow_depth as depth from conversations where id = $1 and routing_state = 'queued' for update`,
+async function maxWaitReached(tx: PoolClient, conversationId: string, now: Date, replies: AutoReply[] = []): Promise<string | undefined> {
+  const { rows } = await tx.query<{ queueId: string; depth: number; enqueuedAt: Date }>(
+    `select queue_id as "queueId", overflow_depth as depth, enqueued_at as "enqueuedAt"
+       from conversations where id = $1 and routing_state = 'queued' for update`,
     [conversationId],
   );
   const c = rows[0];
   if (!c) return undefined;
   const queue = await loadQueueConfig(tx, c.queueId);
-  if (!queue) return undefined;
+  // re-checked under the lock: it may have been offered, moved or requeued since the scan
+  if (!queue?.maxWaitS || c.enqueuedAt.getTime() + queue.maxWaitS * 1000 > now.getTime()) return undefined;
   if (queue.maxWaitAction === 'overflow' && queue.overflowQueueId && c.depth < MAX_OVERFLOW_DEPTH) {
     await overflow(tx, conversationId, queue.id, queue.overflowQueueId, now, 'max_wait');
     return queue.overflowQueueId;
@@ -89,5 +97,8 @@ async function maxWaitReached(tx: PoolClient, conversationId: string, now: Date)
   );
   await logDecision(tx, conversationId, 'abandoned', now, { queueId: queue.id, maxWaitS: queue.maxWaitS });
   await appendEvent(tx, { type: 'conversation.abandoned', conversationId, payload: { queueId: queue.id, reason: 'max_wait' } });
+  // the customer is told rather than left waiting in silence (scenario 24); keyed per wait period
+  const reply = await writeQueueAutoReply(tx, { conversationId, queueId: queue.id, kind: 'abandoned', key: c.enqueuedAt.toISOString() });
+  if (reply) replies.push(reply);
   return undefined;
 }

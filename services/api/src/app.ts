@@ -19,6 +19,10 @@ import { registerInboxRoutes } from './routes/inboxes.ts';
 import { registerMeRoutes } from './routes/me.ts';
 import { registerMessageRoutes } from './routes/messages.ts';
 import { registerQueueRoutes } from './routes/queues.ts';
+import { registerAssignmentRoutes } from './routes/assignment.ts';
+import { registerOfferRoutes } from './routes/offers.ts';
+import { registerRoutingAdminRoutes } from './routes/routing-admin.ts';
+import { registerStatsRoutes } from './routes/stats.ts';
 
 export type { ApiDeps } from './deps.ts';
 
@@ -61,6 +65,10 @@ export async function buildApi(input: ApiDepsInput): Promise<FastifyInstance> {
       registerMeRoutes(deps, api);
       registerConversationRoutes(deps, api);
       registerMessageRoutes(deps, api);
+      registerRoutingAdminRoutes(deps, api);
+      registerOfferRoutes(deps, api);
+      registerAssignmentRoutes(deps, api);
+      registerStatsRoutes(deps, api);
     },
     { prefix: '/api/v1' },
   );

@@ -62,7 +62,7 @@ export const ConversationDto = z
     contactId: z.uuid(),
     channel: z.string(),
     status: z.enum(CONVERSATION_STATUSES),
-    routingState: z.enum(['unrouted', 'queued', 'assigned', 'closed']),
+    routingState: z.enum(['unrouted', 'queued', 'offered', 'assigned', 'closed']),
     queueId: z.uuid().nullable(),
     priority: z.number().int(),
     enqueuedAt: z.date().nullable(),

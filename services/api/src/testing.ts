@@ -6,6 +6,7 @@ import { createSecretBox, isDatabaseReady, recordInbound, withTransaction, type 
 import { silentLogger } from '@switchboard/log';
 import { createProducer, createRedis, isRedisReady, waitForRedis, type Producer } from '@switchboard/queue';
 import { createTestDatabase, dropQueuePrefix, testQueuePrefix, testRedisUrl, type TestDatabase } from '@switchboard/testkit';
+import type { Clock } from '@switchboard/routing';
 import { buildApi } from './app.ts';
 
 /** Test support for the API's integration tests: a real database and Redis per test file. */
@@ -25,7 +26,7 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-export async function startTestApi(options: { producer?: Producer } = {}): Promise<TestApi> {
+export async function startTestApi(options: { producer?: Producer; clock?: Clock } = {}): Promise<TestApi> {
   const db = await createTestDatabase();
   const redis = createRedis(testRedisUrl(), 'producer');
   await waitForRedis(redis);
@@ -35,6 +36,7 @@ export async function startTestApi(options: { producer?: Producer } = {}): Promi
   const app = await buildApi({
     pool: db.pool,
     producer: options.producer ?? producer,
+    ...(options.clock ? { clock: options.clock } : {}),
     secretBox,
     logger: silentLogger(),
     adminToken: ADMIN_TOKEN,

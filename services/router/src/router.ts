@@ -4,8 +4,11 @@ import type { InboundEvent } from '@switchboard/contracts';
 import { queuesWithWaitingWork, recordInbound, withTransaction, type Pool } from '@switchboard/db';
 import type { Logger } from '@switchboard/log';
 import { jobIdFor, RetryLaterSignal, startWorker, type Producer } from '@switchboard/queue';
-import { advanceStepIfDue, dispatchQueue, expireOffer, sweepTimers, systemClock, type Clock, type DispatchResult } from '@switchboard/routing';
+import { advanceStepIfDue, breachDueSla, dispatchQueue, expireOffer, routeInbound, sweepSla, sweepTimers, systemClock, type AutoReply, type Clock, type DispatchResult } from '@switchboard/routing';
+import { applyOfflinePolicies, expireHeartbeats, reconcileLoad } from '@switchboard/routing';
 import { runPeriodically } from '@switchboard/runtime';
+import { deliverAutoReplies } from './auto-replies.ts';
+import { armSlaTimers } from './sla-timers.ts';
 
 export interface RouterDeps {
   pool: Pool;
@@ -18,12 +21,18 @@ export interface RouterDeps {
   concurrency?: number;
   sweepIntervalMs?: number;
   batch?: number;
+  /** Silence (s) after which a heartbeating agent client is taken offline; default 60. */
+  heartbeatGraceS?: number;
+  /** How often (ms) agent_load is reconciled from conversations and offers; default 5 minutes. */
+  reconcileIntervalMs?: number;
 }
 
 export interface Router {
   workers: Worker[];
   /** One sweep now: timers re-derived from the database, then every queue with waiting work dispatched. */
   sweep(): Promise<void>;
+  /** One reconciliation now: agent_load healed from conversations and offers, freed queues dispatched. */
+  reconcile(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -31,12 +40,23 @@ type Deps = Pick<RouterDeps, 'pool' | 'producer' | 'logger' | 'batch' | 'clock'>
 
 const clockOf = (deps: Deps) => deps.clock ?? systemClock;
 
-/** Persists one inbound event, then dispatches its queue if the conversation waits for an agent. */
+/**
+ * Persists one inbound event and, in the same transaction, routes it (classification, queue
+ * limits, auto-replies, SLA timers, reclaim from pending); after commit, hands auto-replies to
+ * egress and dispatches the queues that have work.
+ */
 export async function handleInbound(deps: Deps, event: InboundEvent): Promise<void> {
-  const outcome = await withTransaction(deps.pool, (tx) => recordInbound(tx, event));
+  const { outcome, routing } = await withTransaction(deps.pool, async (tx) => {
+    const outcome = await recordInbound(tx, event);
+    if (outcome.kind !== 'stored') return { outcome, routing: undefined };
+    const input = { conversationId: outcome.conversationId, messageId: outcome.messageId, conversation: outcome.conversation, event, now: clockOf(deps).now() };
+    return { outcome, routing: await routeInbound(tx, input) };
+  });
   deps.logger.debug({ eventId: event.eventId, outcome }, 'inbound recorded');
-  if (outcome.kind === 'stored' && outcome.needsRouting && outcome.queueId) {
-    const queueId = outcome.queueId;
+  if (!routing) return;
+  await deliverAutoReplies(deps, routing.outbound);
+  if (outcome.kind === 'stored') await armSlaTimers({ ...deps, clock: clockOf(deps) }, outcome.conversationId);
+  for (const queueId of routing.dispatch) {
     // the message is stored: a failed dispatch must not fail (and redeliver) the inbound job
     await runDispatch(deps, queueId).catch(async (error) => {
       deps.logger.warn({ err: error, queueId }, 'dispatch after inbound failed; handing it to the routing queue');
@@ -114,7 +134,9 @@ export function startRouter(deps: RouterDeps): Router {
   const timers = startWorker(
     'routing-timers',
     async (job) => {
-      if (job.kind === 'offer-timeout') {
+      if (job.kind === 'sla-due') {
+        await dispatchAll(deps, (await breachDueSla(deps.pool, job.conversationId, clock)).dispatch);
+      } else if (job.kind === 'offer-timeout') {
         const follow = await expireOffer(deps.pool, job.offerId, clock);
         await dispatchAll(deps, follow.dispatch);
       } else if (await advanceStepIfDue(deps.pool, job.conversationId, job.stepNo, clock)) {
@@ -126,16 +148,29 @@ export function startRouter(deps: RouterDeps): Router {
   );
 
   const sweep = async () => {
-    const due = await sweepTimers(deps.pool, clock);
+    const abandoned = { outbound: [] as AutoReply[] };
+    const due = await sweepTimers(deps.pool, clock, abandoned);
+    await deliverAutoReplies(deps, abandoned.outbound);
+    due.push(...(await sweepSla(deps.pool, clock)).dispatch);
+    due.push(...(await expireHeartbeats(deps.pool, clock, deps.heartbeatGraceS)));
+    due.push(...(await applyOfflinePolicies(deps.pool, clock)));
     await dispatchAll(deps, [...due, ...(await queuesWithWaitingWork(deps.pool))]);
   };
   const stopSweeping = runPeriodically('routing sweep', sweep, deps.sweepIntervalMs ?? 30_000, deps.logger);
+  const reconcile = async () => {
+    const { drift, dispatch } = await reconcileLoad(deps.pool, clock);
+    for (const d of drift) deps.logger.warn(d, 'agent load drifted from its conversations and offers; healed');
+    await dispatchAll(deps, dispatch);
+  };
+  const stopReconciling = runPeriodically('load reconciliation', reconcile, deps.reconcileIntervalMs ?? 300_000, deps.logger);
 
   return {
     workers: [inbound, routing, timers],
     sweep,
+    reconcile,
     async close() {
       stopSweeping();
+      stopReconciling();
       // Worker.close() waits for in-flight jobs to finish: nothing is cut off mid-transaction.
       await Promise.all([inbound.close(), routing.close(), timers.close()]);
     },

@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { createOutboundMessage, getConversation, getMessage, listMessages, withTransaction, type Message } from '@switchboard/db';
 import { conflict, forbidden, notFound } from '@switchboard/errors';
+import { onAgentReply } from '@switchboard/routing';
 import { mayActOn, principalOf } from '../auth.ts';
 import type { ApiDeps, ZodApp } from '../deps.ts';
 import { requestDelivery } from '../enqueue.ts';
@@ -57,6 +58,8 @@ async function storeReply(
       isPrivate: input.isPrivate,
       idempotencyKey: input.idempotencyKey,
     });
+    // a public reply meets the first/next response SLA timers, with the message, atomically
+    if (result.created && !input.isPrivate) await onAgentReply(tx, input.conversationId, result.message.id, deps.clock.now());
     return { ...result, channel };
   });
 }
