@@ -9,4 +9,8 @@ export const routerEnv = {
   ROUTER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
   /** How often queues with waiting work are re-dispatched, healing any lost trigger. */
   ROUTER_SWEEP_INTERVAL_MS: z.coerce.number().int().min(1000).default(30_000),
+  /** Silence after which an agent client that sends heartbeats is taken offline. */
+  ROUTER_HEARTBEAT_GRACE_S: z.coerce.number().int().min(5).default(60),
+  /** How often capacity counters are recomputed from conversations and offers (drift is logged and healed). */
+  ROUTER_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(10_000).default(300_000),
 };

@@ -22,6 +22,8 @@ try {
     logger,
     concurrency: env.ROUTER_CONCURRENCY,
     sweepIntervalMs: env.ROUTER_SWEEP_INTERVAL_MS,
+    heartbeatGraceS: env.ROUTER_HEARTBEAT_GRACE_S,
+    reconcileIntervalMs: env.ROUTER_RECONCILE_INTERVAL_MS,
   });
 
   const http = Fastify({ loggerInstance: logger });

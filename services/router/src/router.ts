@@ -106,7 +106,11 @@ export async function runDispatch(deps: Deps, queueId: string): Promise<void> {
     for (const a of result.assigned) deps.logger.info({ conversationId: a.conversationId, agentId: a.agentId, queueId }, 'conversation assigned');
     for (const o of result.offered) deps.logger.info({ conversationId: o.conversationId, agentId: o.agentId, offerId: o.offerId, queueId }, 'conversation offered');
     for (const q of result.movedTo) if (!seen.has(q)) { seen.add(q); await requestDispatch(deps, q, 'overflow'); }
-    if (result.assigned.length + result.offered.length === 0) return;
+    if (result.assigned.length + result.offered.length === 0) {
+      // a conversation that lost its races this pass gets another look soon, not at the next sweep
+      if (result.conflicts > 0) await requestDispatch(deps, queueId, 'retry_conflict');
+      return;
+    }
   }
 }
 
