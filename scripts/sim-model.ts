@@ -72,3 +72,49 @@ export function summarizeWaits(waits: readonly number[]): { count: number; mean:
     pWait: count ? sorted.filter((v) => v > 0).length / count : Number.NaN,
   };
 }
+
+/**
+ * The same traffic through an ideal FIFO queue with `servers` interchangeable servers, in
+ * memory: random numbers are drawn in the same order as the database run draws them, so a
+ * dispatcher that never idles an agent while work waits reproduces these waits exactly.
+ */
+export function idealFifo(input: { servers: number; ratePerMin: number; handleMin: number; seed: number; warmupEnd: number; end: number }): { waits: number[]; occupancy: number } {
+  const MINUTE = 60_000;
+  const random = seededRandom(input.seed);
+  const queue: number[] = [];
+  const completions: number[] = [];
+  const waits: number[] = [];
+  let busy = 0;
+  let area = 0;
+  let last = 0;
+  const advance = (to: number) => {
+    const from = Math.max(last, input.warmupEnd);
+    const until = Math.min(to, input.end);
+    if (until > from) area += busy * (until - from);
+    last = to;
+  };
+  let next = exponential(random, MINUTE / input.ratePerMin);
+  for (;;) {
+    const done = completions[0];
+    const arrivalDue = next < input.end;
+    if (!arrivalDue && done === undefined) break;
+    if (arrivalDue && (done === undefined || next <= done)) {
+      advance(next);
+      queue.push(next);
+      next += exponential(random, MINUTE / input.ratePerMin);
+    } else {
+      completions.shift();
+      advance(done!);
+      busy -= 1;
+    }
+    while (queue.length && busy < input.servers) {
+      const arrival = queue.shift()!;
+      if (arrival >= input.warmupEnd && arrival < input.end) waits.push((last - arrival) / 1000);
+      busy += 1;
+      const at = last + exponential(random, input.handleMin * MINUTE);
+      const later = completions.findIndex((c) => c > at);
+      completions.splice(later < 0 ? completions.length : later, 0, at);
+    }
+  }
+  return { waits, occupancy: area / (input.servers * (input.end - input.warmupEnd)) };
+}

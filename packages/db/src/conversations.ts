@@ -11,7 +11,7 @@ export interface Conversation {
   channel: string;
   threadKey: string;
   status: ConversationStatus;
-  routingState: 'unrouted' | 'queued' | 'assigned' | 'closed';
+  routingState: 'unrouted' | 'queued' | 'offered' | 'assigned' | 'closed';
   queueId: string | null;
   priority: number;
   enqueuedAt: Date | null;
