@@ -27,6 +27,11 @@ export interface Waiting {
  */
 export async function claimAndPlace(tx: PoolClient, queue: QueueConfig, c: Waiting, hold: Hold, now: Date, why: Record<string, unknown>, out: DispatchResult): Promise<boolean> {
   if (!(await claimUnits(tx, hold, now, queue.autoAccept))) return false;
+  // The candidate list was read before the claim. Re-read presence under a share lock: a
+  // presence change holding the row makes us wait for its commit and see the new status, and
+  // one that comes after us waits for our commit and then rescinds what we created.
+  const { rows: presence } = await tx.query<{ status: string }>(`select status from agent_presence where agent_id = $1 for share`, [hold.agentId]);
+  if (presence[0]?.status !== 'online') throw new PresenceChangedError(hold.agentId);
   // the real wait, for metrics: a VIP's age_adjust_s changes its place in line, not its wait
   const waitedS = Math.max(0, (now.getTime() - c.enqueuedAt.getTime()) / 1000);
   if (queue.autoAccept) {
@@ -60,4 +65,13 @@ export async function claimAndPlace(tx: PoolClient, queue: QueueConfig, c: Waiti
   await appendEvent(tx, { type: 'offer.created', conversationId: c.id, agentId: hold.agentId, payload: { offerId, expiresAt, queueId: queue.id, attempt: c.offerAttempts + 1, waitedS } });
   out.offered.push({ conversationId: c.id, agentId: hold.agentId, offerId, expiresAt });
   return true;
+}
+
+/** The agent left `online` between reading candidates and claiming: the pass retries this conversation. */
+export class PresenceChangedError extends Error {
+  /** Treated like a lost serialization race by the dispatcher's retry. */
+  readonly code = '40001';
+  constructor(agentId: string) {
+    super(`agent ${agentId} changed presence during the claim`);
+  }
 }

@@ -50,6 +50,9 @@ export async function changePresence(
   const previous = rows[0]?.previous;
   if (previous === undefined) return { dispatch: [], previous };
   if (input.onlyIfHeartbeatBefore && !rows[0]!.stale) return undefined;
+  // a dispatcher that held this row's share lock has committed by now: its offer is visible
+  // to this statement, so rescind again (see the presence re-check in dispatch-outcome.ts)
+  if (offline || status === 'away') for (const q of await rescindAgentOffers(tx, agentId, now)) dispatch.add(q);
   // a session's heartbeat tracking ends with it: clients that never send heartbeats are never
   // timed out, and any presence change of a heartbeating client counts as a sign of life
   await tx.query(
