@@ -80,7 +80,7 @@ async function openConversation(
   const reopened = await tx.query<{ id: string; queueId: string | null; routingState: string }>(
     `update conversations c set status = 'open',
             routing_state = case when c.queue_id is null then 'unrouted' else 'queued' end,
-            enqueued_at = now(), resolved_at = null, updated_at = now(), version = version + 1,
+            enqueued_at = now(), resolved_at = null, close_reason = null, updated_at = now(), version = version + 1,
             -- the customer's last agent gets first refusal (ROUTING.md §1.4, chatwoot/chatwoot #9587)
             sticky_agent_id = coalesce((select a.agent_id from assignments a where a.conversation_id = c.id
                                          order by a.started_at desc, a.id desc limit 1), c.sticky_agent_id)

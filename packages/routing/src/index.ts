@@ -27,3 +27,5 @@ export * from './enqueue.ts';
 export * from './inbound-routing.ts';
 export * from './position.ts';
 export * from './stats.ts';
+export * from './snooze.ts';
+export * from './reopen.ts';

@@ -12,7 +12,7 @@ export interface Actor {
   kind: 'user' | 'automation';
 }
 
-export type HandoverRefusal = 'not_found' | 'closed' | 'already_assigned' | 'agent_unavailable' | 'channel_not_enabled' | 'over_capacity' | 'queue_not_found';
+export type HandoverRefusal = 'not_found' | 'closed' | 'already_assigned' | 'agent_unavailable' | 'channel_not_enabled' | 'over_capacity' | 'queue_not_found' | 'not_assignee';
 
 export type HandoverResult =
   | {
@@ -39,6 +39,8 @@ export interface HandoverInput {
   note?: string;
   /** Only if nobody holds it yet; defaults to true for automation, so it never races dispatch into two assignees. */
   ifUnassigned?: boolean;
+  /** Only while this agent holds it, checked under the row lock: an agent acts on what they saw, not on what changed since. */
+  expectedAssigneeId?: string;
   clock: Clock;
 }
 
@@ -65,6 +67,7 @@ async function lockOpen(tx: PoolClient, input: HandoverInput): Promise<HandoverC
   if (!c) throw new Refused('not_found');
   if (c.status === 'resolved' || c.routingState === 'closed') throw new Refused('closed');
   if ((input.ifUnassigned ?? input.by.kind === 'automation') && c.routingState === 'assigned') throw new Refused('already_assigned');
+  if (input.expectedAssigneeId !== undefined && c.assigneeId !== input.expectedAssigneeId) throw new Refused('not_assignee');
   return c;
 }
 

@@ -1,3 +1,4 @@
 export * from './health.ts';
 export * from './shutdown.ts';
 export * from './periodic.ts';
+export * from './metrics.ts';

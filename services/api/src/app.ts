@@ -23,6 +23,8 @@ import { registerAssignmentRoutes } from './routes/assignment.ts';
 import { registerOfferRoutes } from './routes/offers.ts';
 import { registerRoutingAdminRoutes } from './routes/routing-admin.ts';
 import { registerStatsRoutes } from './routes/stats.ts';
+import { eventRoutes } from './routes/events.ts';
+import { registerConversationStatusRoutes } from './routes/conversation-status.ts';
 
 export type { ApiDeps } from './deps.ts';
 
@@ -69,9 +71,12 @@ export async function buildApi(input: ApiDepsInput): Promise<FastifyInstance> {
       registerOfferRoutes(deps, api);
       registerAssignmentRoutes(deps, api);
       registerStatsRoutes(deps, api);
+      registerConversationStatusRoutes(deps, api);
     },
     { prefix: '/api/v1' },
   );
+  // its own scope: EventSource cannot send headers, so this route also takes ?access_token=
+  await app.register(eventRoutes(deps), { prefix: '/api/v1' });
 
   await app.ready();
   return app;

@@ -12,6 +12,7 @@ import { createLiveHub } from './live-hub.ts';
 import { registerJsonParser } from './raw-body.ts';
 import { CLOSE, registerSocketRoute } from './socket-route.ts';
 import { registerVisitorRoutes } from './visitor-routes.ts';
+import { registerPositionRoute } from './position-route.ts';
 
 export interface WebchatIngressDeps {
   pool: Pool;
@@ -67,6 +68,7 @@ export async function buildWebchatIngress(deps: WebchatIngressDeps): Promise<Fas
   registerHealthRoutes(app, deps.readiness, deps.isShuttingDown);
   registerPreflight(app, inboxes);
   registerVisitorRoutes(app, { pool: deps.pool, producer: deps.producer, inboxes });
+  registerPositionRoute(app, { pool: deps.pool, inboxes });
   registerSocketRoute(app, { inboxes, hub, logger: deps.logger });
   return app;
 }

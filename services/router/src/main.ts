@@ -3,8 +3,9 @@ import { loadConfig } from '@switchboard/config';
 import { createPool, isDatabaseReady } from '@switchboard/db';
 import { createLogger } from '@switchboard/log';
 import { createProducer, createRedis, isRedisReady } from '@switchboard/queue';
-import { exitOnBootFailure, handleShutdown, registerHealthRoutes } from '@switchboard/runtime';
+import { createMetrics, exitOnBootFailure, handleShutdown, registerHealthRoutes, registerMetricsRoute } from '@switchboard/runtime';
 import { routerEnv } from './config.ts';
+import { createRouterMetrics } from './metrics.ts';
 import { startRouter } from './router.ts';
 
 const logger = createLogger({ service: 'router', level: process.env.LOG_LEVEL });
@@ -14,6 +15,8 @@ try {
   const workerRedis = createRedis(env.REDIS_URL, 'worker');
   const producerRedis = createRedis(env.REDIS_URL, 'producer');
   const producer = createProducer(producerRedis, env.QUEUE_PREFIX);
+  const registry = createMetrics('router');
+  const metrics = createRouterMetrics({ registry, pool, logger });
   const router = startRouter({
     pool,
     connection: workerRedis,
@@ -24,6 +27,7 @@ try {
     sweepIntervalMs: env.ROUTER_SWEEP_INTERVAL_MS,
     heartbeatGraceS: env.ROUTER_HEARTBEAT_GRACE_S,
     reconcileIntervalMs: env.ROUTER_RECONCILE_INTERVAL_MS,
+    metrics,
   });
 
   const http = Fastify({ loggerInstance: logger });
@@ -35,6 +39,7 @@ try {
     { name: 'postgres', run: () => pool.end() },
   ]);
   registerHealthRoutes(http, { postgres: () => isDatabaseReady(pool), redis: () => isRedisReady(workerRedis) }, isShuttingDown);
+  registerMetricsRoute(http, registry);
   await http.listen({ host: env.HOST, port: env.PORT });
 } catch (error) {
   exitOnBootFailure(logger, error);

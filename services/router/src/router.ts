@@ -5,10 +5,11 @@ import { queuesWithWaitingWork, recordInbound, withTransaction, type Pool } from
 import type { Logger } from '@switchboard/log';
 import { jobIdFor, RetryLaterSignal, startWorker, type Producer } from '@switchboard/queue';
 import { advanceStepIfDue, breachDueSla, dispatchQueue, expireOffer, routeInbound, sweepSla, sweepTimers, systemClock, type AutoReply, type Clock, type DispatchResult } from '@switchboard/routing';
-import { applyOfflinePolicies, expireHeartbeats, reconcileLoad } from '@switchboard/routing';
+import { applyOfflinePolicies, expireHeartbeats, reconcileLoad, wakeSnoozed } from '@switchboard/routing';
 import { runPeriodically } from '@switchboard/runtime';
 import { deliverAutoReplies } from './auto-replies.ts';
 import { armSlaTimers } from './sla-timers.ts';
+import { countDrift, timedPass, type RouterMetrics } from './metrics.ts';
 
 export interface RouterDeps {
   pool: Pool;
@@ -25,6 +26,8 @@ export interface RouterDeps {
   heartbeatGraceS?: number;
   /** How often (ms) agent_load is reconciled from conversations and offers; default 5 minutes. */
   reconcileIntervalMs?: number;
+  /** Dispatch passes, conflicts and healed drift are recorded here (see metrics.ts). */
+  metrics?: RouterMetrics;
 }
 
 export interface Router {
@@ -36,7 +39,7 @@ export interface Router {
   close(): Promise<void>;
 }
 
-type Deps = Pick<RouterDeps, 'pool' | 'producer' | 'logger' | 'batch' | 'clock'>;
+type Deps = Pick<RouterDeps, 'pool' | 'producer' | 'logger' | 'batch' | 'clock' | 'metrics'>;
 
 const clockOf = (deps: Deps) => deps.clock ?? systemClock;
 
@@ -96,7 +99,7 @@ export async function runDispatch(deps: Deps, queueId: string): Promise<void> {
   const batch = deps.batch ?? 100;
   const seen = new Set<string>();
   for (;;) {
-    const result = await dispatchQueue(deps.pool, queueId, { batch, clock: clockOf(deps) });
+    const result = await timedPass(deps.metrics, queueId, () => dispatchQueue(deps.pool, queueId, { batch, clock: clockOf(deps) }));
     if (result.busy) {
       // another router is mid-pass and may have read the queue before our commit
       await requestDispatch(deps, queueId, 'retry_busy');
@@ -125,7 +128,7 @@ export function startRouter(deps: RouterDeps): Router {
   const routing = startWorker(
     'routing',
     async ({ queueId }) => {
-      const probe = await dispatchQueue(deps.pool, queueId, { batch: deps.batch ?? 100, clock });
+      const probe = await timedPass(deps.metrics, queueId, () => dispatchQueue(deps.pool, queueId, { batch: deps.batch ?? 100, clock }));
       if (probe.busy) throw new RetryLaterSignal(COALESCE_MS, 'queue busy in another router');
       await armTimers(deps, probe);
       if (probe.assigned.length + probe.offered.length > 0 || probe.movedTo.length > 0) {
@@ -158,11 +161,16 @@ export function startRouter(deps: RouterDeps): Router {
     due.push(...(await sweepSla(deps.pool, clock)).dispatch);
     due.push(...(await expireHeartbeats(deps.pool, clock, deps.heartbeatGraceS)));
     due.push(...(await applyOfflinePolicies(deps.pool, clock)));
+    const woken = await wakeSnoozed(deps.pool, clock);
+    // their resumed SLA clocks fall due at new times
+    for (const id of woken.woken) await armSlaTimers({ ...deps, clock }, id);
+    due.push(...woken.dispatch);
     await dispatchAll(deps, [...due, ...(await queuesWithWaitingWork(deps.pool))]);
   };
   const stopSweeping = runPeriodically('routing sweep', sweep, deps.sweepIntervalMs ?? 30_000, deps.logger);
   const reconcile = async () => {
     const { drift, dispatch } = await reconcileLoad(deps.pool, clock);
+    countDrift(deps.metrics, drift);
     for (const d of drift) deps.logger.warn(d, 'agent load drifted from its conversations and offers; healed');
     await dispatchAll(deps, dispatch);
   };

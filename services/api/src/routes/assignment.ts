@@ -32,6 +32,7 @@ const REFUSALS: Record<Exclude<HandoverRefusal, 'queue_not_found' | 'not_found'>
   agent_unavailable: () => conflict('agent_unavailable', 'the agent is not online (force to assign anyway)'),
   channel_not_enabled: () => conflict('agent_channel_not_enabled', "the agent has no capacity for this conversation's channel"),
   over_capacity: () => conflict('agent_at_capacity', 'the agent is at capacity (force to exceed it)'),
+  not_assignee: () => conflict('not_assignee', 'the conversation is no longer assigned to you'),
 };
 
 /** After commit: the follow-up dispatch passes and the transfer offer's timer (the sweeper re-derives either if this fails). */
@@ -106,7 +107,9 @@ export function registerAssignmentRoutes(deps: ApiDeps, app: ZodApp): void {
       await assertAgentExists(deps, agentId);
       const to = agentId ? { agentId } : { queueId: queueId! };
       const by = { agentId: principal.agentId, kind: 'user' as const };
-      const result = await transferConversation(deps.pool, { conversationId: current.id, to, force, note, by, clock: deps.clock });
+      // an agent transfers only what is still theirs when the row is locked, not what they read a moment ago
+      const expectedAssigneeId = principal.role === 'agent' ? (principal.agentId ?? undefined) : undefined;
+      const result = await transferConversation(deps.pool, { conversationId: current.id, to, force, note, by, expectedAssigneeId, clock: deps.clock });
       return reply(deps, request.log, result);
     },
   );

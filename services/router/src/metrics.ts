@@ -1,0 +1,91 @@
+import { performance } from 'node:perf_hooks';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import type { Pool } from '@switchboard/db';
+import type { Logger } from '@switchboard/log';
+import { systemClock, type Clock, type DispatchResult, type LoadDrift } from '@switchboard/routing';
+import { registerSnapshotMetrics } from './metrics-gauges.ts';
+import { snapshotSource } from './metrics-snapshot.ts';
+
+/**
+ * What this router replica observed itself, around the engine calls it makes (the engine
+ * stays free of metrics). Counted per replica: dashboards `sum` them across replicas.
+ */
+export interface RouterMetrics {
+  dispatchPasses: Counter<'queue'>;
+  dispatchConflicts: Counter;
+  dispatchPassDuration: Histogram;
+  loadDrift: Counter;
+}
+
+export interface RouterMetricsDeps {
+  registry: Registry;
+  /** With a pool, the scrape-time metrics read from PostgreSQL are registered too. */
+  pool?: Pool;
+  /** Read for the queue wait gauges; the system clock in production. */
+  clock?: Clock;
+  logger: Logger;
+  /** Bound on the scrape-time database read; default 2000 ms. */
+  snapshotTimeoutMs?: number;
+}
+
+/** Registers the router's metrics (ROUTING.md 1.7) on a service registry from `createMetrics`. */
+export function createRouterMetrics(deps: RouterMetricsDeps): RouterMetrics {
+  const registers = [deps.registry];
+  const metrics: RouterMetrics = {
+    dispatchPasses: new Counter({ name: 'switchboard_dispatch_passes_total', help: 'Dispatch passes run by this router (not counting passes skipped because another router held the queue).', labelNames: ['queue'], registers }),
+    dispatchConflicts: new Counter({ name: 'switchboard_dispatch_conflicts_total', help: 'Conversations a pass left for the next one after losing a race (deadlock victim, lock timeout, unique offer).', registers }),
+    dispatchPassDuration: new Histogram({
+      name: 'switchboard_dispatch_pass_duration_seconds',
+      help: 'Wall time of one dispatch pass, from taking the queue to its last commit.',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    loadDrift: new Counter({ name: 'switchboard_load_drift_total', help: 'agent_load rows the reconciliation found out of step with conversations and offers, and healed.', registers }),
+  };
+  if (deps.pool) {
+    let failed = 0;
+    const snapshot = snapshotSource({
+      pool: deps.pool,
+      clock: deps.clock ?? systemClock,
+      timeoutMs: deps.snapshotTimeoutMs,
+      onError(error) {
+        failed += 1;
+        deps.logger.warn({ err: error }, 'metrics snapshot failed; serving the last good values');
+      },
+    });
+    new Counter({
+      name: 'switchboard_metrics_snapshot_failures_total',
+      help: 'Scrape-time database reads that failed or timed out (the last good values were served).',
+      registers,
+      // waits for this scrape's read, so its failure shows in the same scrape
+      async collect() {
+        await snapshot();
+        this.reset();
+        this.inc(failed);
+      },
+    });
+    registerSnapshotMetrics(deps.registry, snapshot);
+  }
+  return metrics;
+}
+
+/**
+ * Runs one dispatch pass and records it. A pass that found the queue busy in another router
+ * did no work and is not counted. Duration is wall time on purpose (performance.now), not the
+ * routing clock: it measures this process, and a manual clock would report 0.
+ */
+export async function timedPass(metrics: RouterMetrics | undefined, queueId: string, pass: () => Promise<DispatchResult>): Promise<DispatchResult> {
+  if (!metrics) return pass();
+  const started = performance.now();
+  const result = await pass();
+  if (result.busy) return result;
+  metrics.dispatchPassDuration.observe((performance.now() - started) / 1000);
+  metrics.dispatchPasses.inc({ queue: queueId });
+  if (result.conflicts > 0) metrics.dispatchConflicts.inc(result.conflicts);
+  return result;
+}
+
+/** Counts the rows a reconciliation healed (the "metric when it had to"). */
+export function countDrift(metrics: RouterMetrics | undefined, drift: LoadDrift[]): void {
+  if (metrics && drift.length > 0) metrics.loadDrift.inc(drift.length);
+}
