@@ -1,11 +1,9 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { authenticateVisitor, type VisitorTokenClaims } from '@switchboard/channels';
+import type { FastifyInstance } from 'fastify';
 import type { Pool, Queryable } from '@switchboard/db';
 import { HttpError } from '@switchboard/errors';
 import { queuePosition, systemClock, type Clock } from '@switchboard/routing';
-import { allowOrigin } from './cors.ts';
-import { assertOriginAllowed, type WebchatInbox, type WebchatInboxes } from './inboxes.ts';
-import { rawBodyOf } from './raw-body.ts';
+import type { WebchatInboxes } from './inboxes.ts';
+import { inboxFor, visitorOf } from './visitor-request.ts';
 
 export interface PositionRouteDeps {
   pool: Pool;
@@ -13,8 +11,6 @@ export interface PositionRouteDeps {
   /** Routing's time source for the estimated wait; tests may pass a manual clock. */
   clock?: Clock;
 }
-
-type InboxRequest = FastifyRequest<{ Params: { inboxId: string } }>;
 
 /** What the widget shows while the visitor waits; all null but the state once an agent has it. */
 export interface VisitorPosition {
@@ -35,21 +31,6 @@ async function liveConversation(db: Queryable, inboxId: string, visitorId: strin
   return rows[0];
 }
 
-/** Loads the inbox and checks the Origin; CORS headers are set first so errors are readable too. */
-async function inboxFor(deps: PositionRouteDeps, req: InboxRequest, reply: FastifyReply): Promise<WebchatInbox> {
-  const inbox = await deps.inboxes.require(req.params.inboxId);
-  assertOriginAllowed(inbox, req.headers.origin);
-  allowOrigin(reply, req.headers.origin);
-  return inbox;
-}
-
-/** The webchat adapter's verify, keeping the claims: throws SignatureError (401). */
-function visitorOf(req: InboxRequest, inbox: WebchatInbox): VisitorTokenClaims {
-  return authenticateVisitor(
-    { method: req.method, headers: req.headers, query: req.query as Record<string, string | undefined>, rawBody: rawBodyOf(req) },
-    inbox,
-  );
-}
 
 /**
  * `GET /webchat/:inboxId/position`: where the visitor's conversation stands in line and about
@@ -59,7 +40,7 @@ function visitorOf(req: InboxRequest, inbox: WebchatInbox): VisitorTokenClaims {
 export function registerPositionRoute(app: FastifyInstance, deps: PositionRouteDeps): void {
   const clock = deps.clock ?? systemClock;
   app.get<{ Params: { inboxId: string } }>('/webchat/:inboxId/position', async (req, reply): Promise<VisitorPosition> => {
-    const inbox = await inboxFor(deps, req, reply);
+    const inbox = await inboxFor(deps.inboxes, req, reply);
     const visitor = visitorOf(req, inbox);
     const conversation = await liveConversation(deps.pool, inbox.id, visitor.visitorId);
     if (!conversation) throw new HttpError(404, 'no_conversation', 'no open conversation for this visitor: send a message first');

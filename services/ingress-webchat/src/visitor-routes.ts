@@ -1,21 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import {
-  authenticateVisitor,
   signVisitorToken,
   VisitorMessageRequest,
   VisitorSessionRequest,
   webchatAdapter,
-  type VisitorTokenClaims,
   type WebchatInbound,
 } from '@switchboard/channels';
 import type { Pool } from '@switchboard/db';
 import { jobIdFor, type Producer } from '@switchboard/queue';
-import { allowOrigin } from './cors.ts';
 import { parseOr400 } from './errors.ts';
-import { assertOriginAllowed, type WebchatInbox, type WebchatInboxes } from './inboxes.ts';
-import { rawBodyOf } from './raw-body.ts';
+import type { WebchatInboxes } from './inboxes.ts';
+import { inboxFor, visitorOf } from './visitor-request.ts';
 import { listVisitorMessages } from './visitor-history.ts';
 
 export interface VisitorRouteDeps {
@@ -24,7 +21,6 @@ export interface VisitorRouteDeps {
   inboxes: WebchatInboxes;
 }
 
-type InboxRequest = FastifyRequest<{ Params: { inboxId: string } }>;
 
 /** A message may (re)introduce the visitor; the router copies name and email onto the contact. */
 const MessageBody = VisitorMessageRequest.extend(VisitorSessionRequest.shape);
@@ -34,25 +30,10 @@ const HistoryQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(100),
 });
 
-/** Loads the inbox and checks the Origin; CORS headers are set first so errors are readable too. */
-async function inboxFor(deps: VisitorRouteDeps, req: InboxRequest, reply: FastifyReply): Promise<WebchatInbox> {
-  const inbox = await deps.inboxes.require(req.params.inboxId);
-  assertOriginAllowed(inbox, req.headers.origin);
-  allowOrigin(reply, req.headers.origin);
-  return inbox;
-}
-
-/** The webchat adapter's verify, keeping the claims: throws SignatureError (401). */
-function visitorOf(req: InboxRequest, inbox: WebchatInbox): VisitorTokenClaims {
-  return authenticateVisitor(
-    { method: req.method, headers: req.headers, query: req.query as Record<string, string | undefined>, rawBody: rawBodyOf(req) },
-    inbox,
-  );
-}
 
 export function registerVisitorRoutes(app: FastifyInstance, deps: VisitorRouteDeps): void {
   app.post<{ Params: { inboxId: string } }>('/webchat/:inboxId/sessions', async (req, reply) => {
-    const inbox = await inboxFor(deps, req, reply);
+    const inbox = await inboxFor(deps.inboxes, req, reply);
     // name and email are validated here but travel with each message: the token carries only the ids
     parseOr400(VisitorSessionRequest, req.body ?? {}, 'body');
     const visitorId = randomUUID();
@@ -61,7 +42,7 @@ export function registerVisitorRoutes(app: FastifyInstance, deps: VisitorRouteDe
   });
 
   app.post<{ Params: { inboxId: string } }>('/webchat/:inboxId/messages', async (req, reply) => {
-    const inbox = await inboxFor(deps, req, reply);
+    const inbox = await inboxFor(deps.inboxes, req, reply);
     const visitor = visitorOf(req, inbox);
     const body = parseOr400(MessageBody, req.body ?? {}, 'body');
     const inbound: WebchatInbound = {
@@ -79,7 +60,7 @@ export function registerVisitorRoutes(app: FastifyInstance, deps: VisitorRouteDe
   });
 
   app.get<{ Params: { inboxId: string } }>('/webchat/:inboxId/messages', async (req, reply) => {
-    const inbox = await inboxFor(deps, req, reply);
+    const inbox = await inboxFor(deps.inboxes, req, reply);
     const visitor = visitorOf(req, inbox);
     const query = parseOr400(HistoryQuery, req.query, 'query');
     const rows = await listVisitorMessages(deps.pool, {

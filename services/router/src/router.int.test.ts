@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createPool, withTransaction } from '@switchboard/db';
-import { resolveConversation, systemClock } from '@switchboard/routing';
+import { resolveConversation } from '@switchboard/routing';
 import { silentLogger } from '@switchboard/log';
 import { createProducer, createRedis } from '@switchboard/queue';
 import { createTestDatabase, dropQueuePrefix, inboundText, seedDesk, testQueuePrefix, testRedisUrl, type TestDatabase } from '@switchboard/testkit';
