@@ -99,14 +99,4 @@ export async function releaseHolder(tx: PoolClient, c: HandoverConversation, now
   return canceled;
 }
 
-/** The pool a conversation on `channel` draws on for this agent (weighted '*' first, as dispatch does). */
-export async function holdFor(tx: PoolClient, agentId: string, channel: string): Promise<Hold | undefined> {
-  const { rows } = await tx.query<Hold>(
-    `select l.agent_id as "agentId", l.channel as pool, case when l.channel = '*' then coalesce(cc.cost, 1) else 1 end as cost
-       from agent_load l left join agent_channel_costs cc on cc.agent_id = l.agent_id and cc.channel = $2
-      where l.agent_id = $1 and l.channel in ($2, '*')
-      order by (l.channel = '*') desc limit 1`,
-    [agentId, channel],
-  );
-  return rows[0];
-}
+export { holdFor } from './capacity.ts';

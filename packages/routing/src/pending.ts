@@ -1,5 +1,5 @@
 import { appendEvent, withTransaction, type Pool, type Queryable } from '@switchboard/db';
-import { claimUnits, releaseActive, type Hold } from './capacity.ts';
+import { claimUnits, holdFor, releaseActive, type Hold } from './capacity.ts';
 import type { Clock } from './clock.ts';
 import { logDecision } from './decisions.ts';
 import { pauseSla, resumeSla } from './sla.ts';
@@ -89,17 +89,6 @@ async function releaseUnits(tx: Queryable, conversationId: string, hold: Hold, n
   await logDecision(tx, conversationId, 'units_released', now, { ...hold, reason: 'pending' });
   const { rows } = await tx.query<{ id: string }>(`select queue_id as id from queue_members where agent_id = $1`, [hold.agentId]);
   return rows.map((r) => r.id);
-}
-
-/** The agent's pool for this channel (weighted '*' first, as dispatch uses it) and its cost. */
-async function holdFor(tx: Queryable, agentId: string, channel: string): Promise<Hold | undefined> {
-  const { rows } = await tx.query<Hold>(
-    `select l.agent_id as "agentId", l.channel as pool,
-            case when l.channel = '*' then coalesce((select cost from agent_channel_costs where agent_id = $1 and channel = $2), 1) else 1 end as cost
-       from agent_load l where l.agent_id = $1 and l.channel in ($2, '*') order by (l.channel = '*') desc limit 1`,
-    [agentId, channel],
-  );
-  return rows[0];
 }
 
 async function reclaimUnits(tx: Queryable, conversationId: string, c: Row, agentId: string, now: Date): Promise<boolean> {
