@@ -1,0 +1,11 @@
+export { classifySmtpError } from './classify.ts';
+export { EmailConfig } from './config.ts';
+export { autoSubmission, bounceOf, type AutoSubmissionReason, type Bounce } from './loop.ts';
+export { normalizeEmail } from './normalize.ts';
+export { messageIds, parseEmail, type EmailAddress, type EmailAttachmentMeta, type ParsedEmail } from './parse.ts';
+export { htmlToText, sanitizeHtml, visibleText, visibleTextFromHtml } from './quotes.ts';
+export { createEmailSender, replySubject, type EmailOutboundMessage, type EmailSenderDeps, type MailTransport } from './send.ts';
+export {
+  parseReplyAddress, replyAddress, threadDecision,
+  type KnownMessages, type KnownThread, type ReplyTokenLookup, type ThreadDecision, type ThreadRule,
+} from './threading.ts';

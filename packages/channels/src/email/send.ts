@@ -1,0 +1,79 @@
+import { randomUUID } from 'node:crypto';
+import type { SendMailOptions } from 'nodemailer';
+import { PermanentError } from '@switchboard/errors';
+import type { InboxContext, OutboundMessage, SendResult } from '../contract.ts';
+import { classifySmtpError } from './classify.ts';
+import { EmailConfig, domainOf } from './config.ts';
+import { messageIds } from './parse.ts';
+import { replyAddress } from './threading.ts';
+
+/** What the sender needs of a nodemailer transport; tests pass one aimed at a local SMTP server. */
+export interface MailTransport {
+  sendMail(mail: SendMailOptions): Promise<unknown>;
+}
+
+export interface EmailSenderDeps {
+  /** The SMTP transport of an inbox (egress caches one per inbox and closes it on shutdown). */
+  transportFor(inbox: InboxContext): MailTransport;
+}
+
+/** An agent reply plus what only email has; egress fills these from the conversation. */
+export interface EmailOutboundMessage extends OutboundMessage {
+  /** The conversation's subject; the reply keeps it as `Re: <subject>`. */
+  subject?: string | null;
+  html?: string | null;
+  /** The References chain of the customer's last message, oldest first. */
+  references?: readonly string[];
+}
+
+/**
+ * Sends agent replies over SMTP so the customer's client threads them: our own Message-ID
+ * (returned, stored to match the next reply), In-Reply-To and References to the customer's last
+ * message, and Reply-To `reply+<conversation id>@domain` as the fallback when a client drops headers.
+ */
+export function createEmailSender(deps: EmailSenderDeps) {
+  return async (msg: EmailOutboundMessage, inbox: InboxContext): Promise<SendResult> => {
+    const config = configOf(inbox);
+    if (!msg.text && !msg.html) throw new PermanentError('empty_message', 'an email needs a text or HTML body');
+    const domain = config.replyDomain ?? domainOf(config.address);
+    const messageId = `<${randomUUID()}@${domain}>`;
+    const parent = messageIds(msg.replyToExternalId ?? undefined)[0];
+    const references = [...new Set([...(msg.references ?? []), ...messageIds(msg.threadExternalId), ...(parent ? [parent] : [])])];
+    const mail: SendMailOptions = {
+      from: config.name ? { name: config.name, address: config.address } : config.address,
+      to: msg.recipientExternalId,
+      replyTo: replyAddress(msg.conversationId, domain),
+      subject: replySubject(msg.subject),
+      messageId,
+      ...(parent ? { inReplyTo: parent } : {}),
+      ...(references.length > 0 ? { references } : {}),
+      text: msg.text ?? undefined,
+      html: msg.html ?? (msg.text ? textToHtml(msg.text) : undefined),
+    };
+    try {
+      await deps.transportFor(inbox).sendMail(mail);
+    } catch (error) {
+      throw classifySmtpError(error);
+    }
+    return { externalMessageId: messageId, sentAt: new Date() };
+  };
+}
+
+const REPLY_PREFIX = /^\s*((re|fwd?|aw|wg|sv|antw|vs|r|回复|答复)\s*(\[\d+\])?\s*[:：]\s*)+/i;
+
+/** `Re: <subject>` with any stack of Re:/AW:/Fwd: prefixes collapsed, so the subject stays stable. */
+export function replySubject(subject: string | null | undefined): string {
+  const base = (subject ?? '').replace(REPLY_PREFIX, '').trim();
+  return base ? `Re: ${base}` : 'Re: your message';
+}
+
+function configOf(inbox: InboxContext): EmailConfig {
+  const config = EmailConfig.safeParse(inbox.config);
+  if (!config.success) throw new PermanentError('channel_misconfigured', 'the inbox has no valid email address');
+  return config.data;
+}
+
+function textToHtml(text: string): string {
+  const escaped = text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return `<div>${escaped.replace(/\r?\n/g, '<br>')}</div>`;
+}
