@@ -1,3 +1,4 @@
 export * from './connection.ts';
 export * from './producer.ts';
 export * from './worker.ts';
+export * from './lease.ts';

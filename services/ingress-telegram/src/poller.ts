@@ -2,10 +2,9 @@ import type { Redis } from 'ioredis';
 import { Telegram } from 'telegraf';
 import { listInboxes, type InboxCache, type Pool } from '@switchboard/db';
 import type { Logger } from '@switchboard/log';
-import type { Producer } from '@switchboard/queue';
+import { createLease, type Lease, type Producer } from '@switchboard/queue';
 import { acceptUpdate } from './accept-update.ts';
 import { loadTelegramInbox } from './app.ts';
-import { createLease, type Lease } from './lease.ts';
 
 export interface PollerDeps {
   pool: Pool;

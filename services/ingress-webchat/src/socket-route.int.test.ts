@@ -61,7 +61,10 @@ describe('web-chat socket', () => {
     const client = connect(`${base}/webchat/${inbox.id}/socket?token=${token}`);
     await ready(client);
     const payload = JSON.stringify({ type: 'message', message: { id: 'm1', conversationId: 'c1', text: 'Hello from support', createdAt: new Date().toISOString() } });
-    await h.redis.publish(webchatChannelName(inbox.id, visitorId), payload);
+    const channel = webchatChannelName(inbox.id, visitorId);
+    // `ready` promises the subscription is in place: Redis must count exactly one subscriber
+    expect(await subscribers(channel)).toBe(1);
+    expect(await h.redis.publish(channel, payload)).toBe(1);
     await waitFor(() => client.frames.includes(payload), { what: 'forwarded push' });
     expect(client.frames).toEqual([READY, payload]);
     await closeClient(client);
