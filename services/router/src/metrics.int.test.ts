@@ -157,7 +157,7 @@ describe('router metrics', () => {
   it('serves the last good values and counts the failure when the database read fails', async () => {
     const pool = createPool({ connectionString: db.url, max: 1 });
     const own: Registry = createMetrics('router-failing');
-    createRouterMetrics({ registry: own, pool, clock, logger, snapshotTimeoutMs: 500 });
+    createRouterMetrics({ registry: own, pool, clock, logger, snapshotTimeoutMs: 3_000 });
     const app = Fastify();
     registerMetricsRoute(app, own);
     const desk = await seedDesk(db.pool, { agents: 1, online: false });
@@ -174,7 +174,8 @@ describe('router metrics', () => {
   it('gives up on a read that waits too long for a connection, and hands the connection back later', async () => {
     const pool = createPool({ connectionString: db.url, max: 1 });
     const own = createMetrics('router-slow');
-    createRouterMetrics({ registry: own, pool, clock, logger, snapshotTimeoutMs: 100 });
+    // long enough for a healthy read on a loaded CI machine; the held connection never comes back in time
+    createRouterMetrics({ registry: own, pool, clock, logger, snapshotTimeoutMs: 1_500 });
     const app = Fastify();
     registerMetricsRoute(app, own);
     const desk = await seedDesk(db.pool, { agents: 1, online: false });
