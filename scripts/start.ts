@@ -12,7 +12,7 @@ import { DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL } from '@switchboard/config';
 import { prepareDatabase } from './migrate.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-// SWITCHBOARD_BASE_PORT moves all five ports at once (e.g. when 3000 is taken)
+// SWITCHBOARD_BASE_PORT moves all six ports at once (e.g. when 3000 is taken)
 const base = Number(process.env.SWITCHBOARD_BASE_PORT || 3000);
 const SERVICES = [
   { name: 'api', port: base },
@@ -20,6 +20,7 @@ const SERVICES = [
   { name: 'ingress-webchat', port: base + 2 },
   { name: 'router', port: base + 3 },
   { name: 'egress', port: base + 4 },
+  { name: 'ingress-email', port: base + 5 },
 ] as const;
 
 function localSecrets(): Record<string, string> {
@@ -118,5 +119,6 @@ Switchboard is starting:
   Telegram webhooks      POST ${env.TELEGRAM_WEBHOOK_BASE_URL}/webhooks/telegram/<inboxId>
   Web chat (visitors)    ${env.WEBCHAT_BASE_URL}/webchat/<inboxId>
   Router, egress health  http://localhost:${base + 3}/readyz, http://localhost:${base + 4}/readyz
+  Email ingress health   http://localhost:${base + 5}/readyz (polls every email inbox over IMAP)
 Press Ctrl+C to stop.
 `);

@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import { loadConfig, requiredKeys } from '@switchboard/config';
 import { apiEnv } from '@switchboard/api';
 import { egressEnv } from '@switchboard/egress';
+import { ingressEmailEnv } from '@switchboard/ingress-email';
 import { ingressTelegramEnv } from '@switchboard/ingress-telegram';
 import { ingressWebchatEnv } from '@switchboard/ingress-webchat';
 import { routerEnv } from '@switchboard/router';
@@ -21,6 +22,7 @@ const APPS: Record<string, z.ZodRawShape> = {
   api: apiEnv,
   'ingress-telegram': ingressTelegramEnv,
   'ingress-webchat': ingressWebchatEnv,
+  'ingress-email': ingressEmailEnv,
   router: routerEnv,
   egress: egressEnv,
 };

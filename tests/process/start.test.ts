@@ -20,10 +20,10 @@ function portFree(port: number): Promise<boolean> {
 async function freeBasePort(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = 20_000 + Math.floor(Math.random() * 20_000);
-    const free = await Promise.all([0, 1, 2, 3, 4].map((i) => portFree(base + i)));
+    const free = await Promise.all([0, 1, 2, 3, 4, 5].map((i) => portFree(base + i)));
     if (free.every(Boolean)) return base;
   }
-  throw new Error('no five free consecutive ports');
+  throw new Error('no six free consecutive ports');
 }
 
 let db: TestDatabase;
@@ -65,7 +65,7 @@ afterAll(async () => {
 
 describe('pnpm start', () => {
   it('brings every service up ready', async () => {
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < 6; i++) {
       await waitFor(
         async () => (await fetch(`http://127.0.0.1:${base + i}/readyz`).catch(() => undefined))?.status === 200,
         { timeoutMs: 20_000, what: `service on port ${base + i} to be ready\n${output}` },
@@ -107,6 +107,6 @@ describe('pnpm start', () => {
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
-    for (let i = 0; i < 5; i++) expect(await portFree(base + i)).toBe(true);
+    for (let i = 0; i < 6; i++) expect(await portFree(base + i)).toBe(true);
   }, 30_000);
 });

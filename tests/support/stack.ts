@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '@switchboard/api';
-import { createTelegramSender, createWebchatSender } from '@switchboard/channels';
-import { startEgress, type Egress } from '@switchboard/egress';
+import { createEmailSender, createSmtpTransports, createTelegramSender, createWebchatSender } from '@switchboard/channels';
+import { startEgress, withEmailContext, type Egress } from '@switchboard/egress';
 import { buildTelegramIngress } from '@switchboard/ingress-telegram';
 import { buildWebchatIngress } from '@switchboard/ingress-webchat';
 import { startRouter, type Router } from '@switchboard/router';
-import { createInboxCache, createSecretBox, isDatabaseReady, type Pool } from '@switchboard/db';
+import { createInboxCache, createSecretBox, isDatabaseReady, type InboxCache, type Pool } from '@switchboard/db';
 import { silentLogger, type Logger } from '@switchboard/log';
 import { createProducer, createRedis, isRedisReady, waitForRedis, type Producer } from '@switchboard/queue';
 import { createTestDatabase, dropQueuePrefix, startFakeTelegram, testQueuePrefix, testRedisUrl, type FakeTelegram, type TestDatabase } from '@switchboard/testkit';
@@ -23,6 +23,7 @@ export interface Stack {
   router: Router;
   egress: Egress;
   producer: Producer;
+  inboxes: InboxCache;
   close(): Promise<void>;
 }
 
@@ -61,6 +62,7 @@ export async function startStack(options: { logger?: Logger; sweepIntervalMs?: n
   });
   const apiUrl = await listen(apiApp);
 
+  const smtp = createSmtpTransports();
   const router = startRouter({ pool: db.pool, connection: workerRedis, producer, prefix, logger, sweepIntervalMs: options.sweepIntervalMs });
   const egress = startEgress({
     pool: db.pool,
@@ -72,6 +74,7 @@ export async function startStack(options: { logger?: Logger; sweepIntervalMs?: n
     senders: {
       telegram: createTelegramSender({ apiRoot: telegram.apiRoot }),
       webchat: createWebchatSender({ publish: (channel, payload) => publisher.publish(channel, payload) }),
+      email: withEmailContext(db.pool, createEmailSender(smtp)),
     },
   });
 
@@ -84,10 +87,12 @@ export async function startStack(options: { logger?: Logger; sweepIntervalMs?: n
     router,
     egress,
     producer,
+    inboxes,
     async close() {
       await Promise.all([apiApp.close(), telegramApp.close(), webchatApp.close()]);
       await router.close();
       await egress.close();
+      smtp.close();
       await producer.close();
       await telegram.close();
       for (const r of [producerRedis, workerRedis, subscriber, publisher]) r.disconnect();

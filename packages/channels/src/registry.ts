@@ -1,6 +1,7 @@
 import type { ChannelId, EnabledChannel } from '@switchboard/contracts';
 import { PermanentError } from '@switchboard/errors';
 import type { ChannelAdapter } from './contract.ts';
+import { emailAdapter } from './email/adapter.ts';
 import { telegramAdapter } from './telegram/index.ts';
 import { webchatAdapter } from './webchat/index.ts';
 
@@ -8,6 +9,7 @@ import { webchatAdapter } from './webchat/index.ts';
 export const adapters = {
   telegram: telegramAdapter,
   webchat: webchatAdapter,
+  email: emailAdapter,
 } as const satisfies Record<EnabledChannel, ChannelAdapter>;
 
 /** The adapter of `channel`; throws PermanentError 'channel_not_enabled' for channels without one. */

@@ -29,6 +29,7 @@ export const QUEUES = {
   'routing-timers': { schema: RoutingTimerJob, attempts: 10 },
   'outbound-telegram': { schema: OutboundJob, attempts: 8 },
   'outbound-webchat': { schema: OutboundJob, attempts: 8 },
+  'outbound-email': { schema: OutboundJob, attempts: 8 },
 } as const;
 
 export type QueueName = keyof typeof QUEUES;

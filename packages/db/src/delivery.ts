@@ -93,3 +93,18 @@ export async function markContactUnreachable(db: Queryable, inboxId: string, ext
     [inboxId, externalId],
   );
 }
+
+/**
+ * A bounce of a reply SMTP already accepted: unlike markFailed it also fails a `sent` or
+ * `delivered` reply, since the bounce is the later and truer word on its fate.
+ */
+export async function markBounced(db: Queryable, messageId: string, message: string): Promise<boolean> {
+  const { rows } = await db.query<{ conversationId: string }>(
+    `update messages set status = 'failed', error_code = 'bounced', error_message = $2, updated_at = now()
+      where id = $1 and direction = 'out' and status <> 'failed' returning conversation_id as "conversationId"`,
+    [messageId, message.slice(0, 2000)],
+  );
+  if (!rows[0]) return false;
+  await appendEvent(db, { type: 'message.status', conversationId: rows[0].conversationId, payload: { messageId, status: 'failed', errorCode: 'bounced', error: message } });
+  return true;
+}

@@ -6,3 +6,4 @@ export * from './seed.ts';
 export * from './fake-telegram.ts';
 export * from './dovecot.ts';
 export * from './fixtures.ts';
+export * from './mail.ts';

@@ -1,11 +1,12 @@
 import Fastify from 'fastify';
-import { createTelegramSender, createWebchatSender } from '@switchboard/channels';
+import { createEmailSender, createSmtpTransports, createTelegramSender, createWebchatSender } from '@switchboard/channels';
 import { decodeKey, loadConfig } from '@switchboard/config';
 import { createInboxCache, createPool, createSecretBox, isDatabaseReady } from '@switchboard/db';
 import { createLogger } from '@switchboard/log';
 import { createProducer, createRedis, isRedisReady } from '@switchboard/queue';
 import { exitOnBootFailure, handleShutdown, registerHealthRoutes } from '@switchboard/runtime';
 import { egressEnv } from './config.ts';
+import { withEmailContext } from './email-context.ts';
 import { startEgress } from './egress.ts';
 
 
@@ -17,6 +18,7 @@ try {
   const producerRedis = createRedis(env.REDIS_URL, 'producer');
   const publisher = createRedis(env.REDIS_URL, 'client');
   const producer = createProducer(producerRedis, env.QUEUE_PREFIX);
+  const smtp = createSmtpTransports();
   const egress = startEgress({
     pool,
     connection: workerRedis,
@@ -27,6 +29,7 @@ try {
     senders: {
       telegram: createTelegramSender({ apiRoot: env.TELEGRAM_API_ROOT }),
       webchat: createWebchatSender({ publish: (channel, payload) => publisher.publish(channel, payload) }),
+      email: withEmailContext(pool, createEmailSender(smtp)),
     },
     concurrency: env.EGRESS_CONCURRENCY,
     sweepIntervalMs: env.EGRESS_SWEEP_INTERVAL_MS,
@@ -36,6 +39,7 @@ try {
   const { isShuttingDown } = handleShutdown(logger, [
     { name: 'workers', run: () => egress.close() },
     { name: 'http', run: () => http.close() },
+    { name: 'smtp', run: async () => smtp.close() },
     { name: 'producer', run: () => producer.close() },
     { name: 'redis', run: async () => Promise.all([workerRedis.quit(), producerRedis.quit(), publisher.quit()]) },
     { name: 'postgres', run: () => pool.end() },

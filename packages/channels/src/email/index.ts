@@ -9,3 +9,5 @@ export {
   parseReplyAddress, replyAddress, threadDecision,
   type KnownMessages, type KnownThread, type ReplyTokenLookup, type ThreadDecision, type ThreadRule,
 } from './threading.ts';
+export { emailAdapter, EmailInboxConfig, EmailSecrets } from './adapter.ts';
+export { createSmtpTransports, type SmtpTransports } from './transports.ts';

@@ -1,0 +1,32 @@
+import Fastify from 'fastify';
+import { decodeKey, loadConfig } from '@switchboard/config';
+import { createInboxCache, createPool, createSecretBox, isDatabaseReady } from '@switchboard/db';
+import { createLogger } from '@switchboard/log';
+import { createProducer, createRedis, isRedisReady } from '@switchboard/queue';
+import { exitOnBootFailure, handleShutdown, registerHealthRoutes } from '@switchboard/runtime';
+import { ingressEmailEnv } from './config.ts';
+import { startEmailPollers } from './pollers.ts';
+
+const logger = createLogger({ service: 'ingress-email', level: process.env.LOG_LEVEL });
+try {
+  const env = loadConfig(ingressEmailEnv);
+  const pool = createPool({ connectionString: env.DATABASE_URL, max: env.DATABASE_POOL_MAX, applicationName: 'switchboard-ingress-email' });
+  const redis = createRedis(env.REDIS_URL, 'producer');
+  const producer = createProducer(redis, env.QUEUE_PREFIX);
+  const inboxes = createInboxCache(pool, createSecretBox(decodeKey(env.SWITCHBOARD_SECRET_KEY)!));
+  const pollers = startEmailPollers({ pool, redis, producer, inboxes, logger, pollIntervalMs: env.EMAIL_POLL_INTERVAL_MS, refreshMs: env.EMAIL_INBOX_REFRESH_MS });
+
+  const http = Fastify({ loggerInstance: logger });
+  const { isShuttingDown } = handleShutdown(logger, [
+    { name: 'http', run: () => http.close() },
+    // pollers first: a mail being queued finishes before the producer closes
+    { name: 'pollers', run: () => pollers.close() },
+    { name: 'producer', run: () => producer.close() },
+    { name: 'redis', run: () => redis.quit() },
+    { name: 'postgres', run: () => pool.end() },
+  ]);
+  registerHealthRoutes(http, { postgres: () => isDatabaseReady(pool), redis: () => isRedisReady(redis) }, isShuttingDown);
+  await http.listen({ host: env.HOST, port: env.PORT });
+} catch (error) {
+  exitOnBootFailure(logger, error);
+}
