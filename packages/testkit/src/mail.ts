@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { ImapFlow } from 'imapflow';
+import nodemailer from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import type Mail from 'nodemailer/lib/mailer/index.js';
 import { SMTPServer } from 'smtp-server';
@@ -71,5 +72,24 @@ export async function appendMail(dovecot: TestDovecot, raw: Buffer | string, fol
     await imap.append(folder, raw);
   } finally {
     await imap.logout().catch(() => imap.close());
+  }
+}
+
+/**
+ * Sends a raw mail with nodemailer as a forwarding MTA would (plain SMTP, optional AUTH).
+ * Resolves to the server's final reply code, or rejects with nodemailer's error, whose
+ * `responseCode` carries the SMTP code that refused it.
+ */
+export async function sendSmtp(
+  target: { host: string; port: number; auth?: { user: string; pass: string } },
+  envelope: { from: string; to: string[] },
+  raw: Buffer | string,
+): Promise<{ response: string }> {
+  const transport = nodemailer.createTransport({ host: target.host, port: target.port, secure: false, ignoreTLS: true, ...(target.auth ? { auth: target.auth } : {}) });
+  try {
+    const info = await transport.sendMail({ envelope, raw });
+    return { response: info.response };
+  } finally {
+    transport.close();
   }
 }

@@ -1,5 +1,5 @@
 export { classifySmtpError } from './classify.ts';
-export { EmailConfig } from './config.ts';
+export { domainOf, EmailConfig } from './config.ts';
 export { autoSubmission, bounceOf, type AutoSubmissionReason, type Bounce } from './loop.ts';
 export { normalizeEmail } from './normalize.ts';
 export { messageIds, parseEmail, type EmailAddress, type EmailAttachmentMeta, type ParsedEmail } from './parse.ts';

@@ -46,7 +46,8 @@ export function normalizeEmail(parsed: ParsedEmail, raw: Buffer, inbox: InboxCon
     sentAt: (parsed.date && !Number.isNaN(parsed.date.getTime()) ? parsed.date : receivedAt).toISOString(),
     receivedAt: receivedAt.toISOString(),
     // the subject and recipients have no place in the contract; agents still want to see them
-    raw: { subject: parsed.subject, to: parsed.to, cc: parsed.cc },
+    // references are kept so a reply can carry the customer's whole chain (RFC 5322 §3.6.4)
+    raw: { subject: parsed.subject, to: parsed.to, cc: parsed.cc, ...(parsed.references.length > 0 ? { references: parsed.references.slice(-100) } : {}) },
   };
   return [event];
 }
