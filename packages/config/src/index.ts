@@ -27,6 +27,13 @@ export const httpEnv = (defaultPort: number) => ({
   PORT: z.coerce.number().int().min(0).max(65535).default(defaultPort),
 });
 
+/** Attachment storage on a local volume (ingress-email writes, the API serves). */
+export const blobEnv = {
+  BLOB_DIR: z.string().min(1).default('.switchboard/blobs'),
+  /** Larger attachments are kept as metadata only (the mail is still accepted). */
+  BLOB_MAX_BYTES: z.coerce.number().int().min(1).default(20 * 1024 * 1024),
+};
+
 export const logEnv = {
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 };

@@ -14,6 +14,10 @@ export const Attachment = z.object({
   size: z.number().int().nonnegative().optional(),
   width: z.number().int().optional(),
   height: z.number().int().optional(),
+  /** An inline image's Content-ID (without brackets): the HTML names it as `cid:<contentId>`. */
+  contentId: z.string().optional(),
+  /** Why the file itself is not available (e.g. `attachment_too_large`); the metadata is kept. */
+  note: z.string().optional(),
 });
 export type Attachment = z.infer<typeof Attachment>;
 

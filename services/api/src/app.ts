@@ -17,6 +17,7 @@ import { registerAgentRoutes } from './routes/agents.ts';
 import { registerConversationRoutes } from './routes/conversations.ts';
 import { registerInboxRoutes } from './routes/inboxes.ts';
 import { registerMeRoutes } from './routes/me.ts';
+import { registerAttachmentRoutes } from './routes/attachments.ts';
 import { registerMessageRoutes } from './routes/messages.ts';
 import { registerQueueRoutes } from './routes/queues.ts';
 import { registerAssignmentRoutes } from './routes/assignment.ts';
@@ -67,6 +68,7 @@ export async function buildApi(input: ApiDepsInput): Promise<FastifyInstance> {
       registerMeRoutes(deps, api);
       registerConversationRoutes(deps, api);
       registerMessageRoutes(deps, api);
+      registerAttachmentRoutes(deps, api);
       registerRoutingAdminRoutes(deps, api);
       registerOfferRoutes(deps, api);
       registerAssignmentRoutes(deps, api);

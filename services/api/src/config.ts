@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { databaseEnv, httpEnv, logEnv, redisEnv, secretKeyEnv } from '@switchboard/config';
+import { blobEnv, databaseEnv, httpEnv, logEnv, redisEnv, secretKeyEnv } from '@switchboard/config';
 
 export const apiEnv = {
   ...databaseEnv,
   ...redisEnv,
   ...logEnv,
+  ...blobEnv,
   ...secretKeyEnv,
   ...httpEnv(3000),
   /** Bootstraps the first admin; use it to create agents and their tokens. */

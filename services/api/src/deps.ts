@@ -1,3 +1,4 @@
+import type { BlobStore } from '@switchboard/blob';
 import type { Clock } from '@switchboard/routing';
 import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -19,6 +20,8 @@ export interface ApiDeps {
   publicUrls: { telegramWebhookBase: string; webchatBase: string };
   readiness: ReadinessChecks;
   isShuttingDown?: () => boolean;
+  /** Attachment bytes stored by ingress-email; without a store no attachment can be downloaded. */
+  blobs?: BlobStore;
   /** Routing's time source; tests pass a manual clock. Defaults to the system clock. */
   clock: Clock;
 }

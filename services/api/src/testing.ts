@@ -1,3 +1,4 @@
+import type { BlobStore } from '@switchboard/blob';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
@@ -26,7 +27,7 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-export async function startTestApi(options: { producer?: Producer; clock?: Clock } = {}): Promise<TestApi> {
+export async function startTestApi(options: { producer?: Producer; clock?: Clock; blobs?: BlobStore } = {}): Promise<TestApi> {
   const db = await createTestDatabase();
   const redis = createRedis(testRedisUrl(), 'producer');
   await waitForRedis(redis);
@@ -37,6 +38,7 @@ export async function startTestApi(options: { producer?: Producer; clock?: Clock
     pool: db.pool,
     producer: options.producer ?? producer,
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.blobs ? { blobs: options.blobs } : {}),
     secretBox,
     logger: silentLogger(),
     adminToken: ADMIN_TOKEN,

@@ -1,14 +1,18 @@
-import { autoSubmission, bounceOf, normalizeEmail, parseEmail, type InboxContext } from '@switchboard/channels';
+import { attachmentContents, autoSubmission, bounceOf, normalizeEmail, parseEmail, type InboxContext } from '@switchboard/channels';
+import type { BlobStore } from '@switchboard/blob';
 import { markBounced, parkRejected, type Pool } from '@switchboard/db';
 import { PayloadError } from '@switchboard/errors';
 import type { Logger } from '@switchboard/log';
 import { jobIdFor, type Producer } from '@switchboard/queue';
+import { storeAttachments } from './store-attachments.ts';
 import { resolveThread } from './thread-lookup.ts';
 
 export interface AcceptMailDeps {
   pool: Pool;
   producer: Producer;
   logger: Logger;
+  /** Where attachment bytes go; without one, events carry attachment metadata only. */
+  blobs?: BlobStore;
 }
 
 export type MailOutcome =
@@ -49,8 +53,12 @@ export async function acceptMail(deps: AcceptMailDeps, inbox: InboxContext, raw:
     const { decision, threadKey } = await resolveThread(deps.pool, inbox.id, parsed);
     // a new conversation is keyed by the mail's own id: an unknown References root alone must
     // not merge mail of different senders
+    const attachments = deps.blobs
+      ? await storeAttachments(deps.blobs, event.content.attachments, attachmentContents(parsed))
+      : event.content.attachments;
     const threaded = {
       ...event,
+      content: { ...event.content, attachments },
       thread: { ...event.thread, externalId: threadKey ?? event.externalMessageId },
       raw: { ...(event.raw as object), threading: decision },
     };

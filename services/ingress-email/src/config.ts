@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { databaseEnv, httpEnv, logEnv, redisEnv, secretKeyEnv } from '@switchboard/config';
+import { blobEnv, databaseEnv, httpEnv, logEnv, redisEnv, secretKeyEnv } from '@switchboard/config';
 
 export const ingressEmailEnv = {
   ...databaseEnv,
   ...redisEnv,
   ...logEnv,
+  ...blobEnv,
   ...secretKeyEnv,
   ...httpEnv(3005),
   /** Fallback poll for servers whose IDLE never reports new mail. */

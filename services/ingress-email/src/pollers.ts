@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { BlobStore } from '@switchboard/blob';
 import { emailAdapter, type EmailInboxConfig, type EmailSecrets, type InboxContext } from '@switchboard/channels';
 import { listInboxes, type InboxCache, type Pool } from '@switchboard/db';
 import type { Logger } from '@switchboard/log';
@@ -13,6 +14,7 @@ export interface EmailPollersDeps {
   producer: Producer;
   inboxes: InboxCache;
   logger: Logger;
+  blobs?: BlobStore;
   pollIntervalMs?: number;
   idleDelayMs?: number;
   leaseTtlMs?: number;

@@ -2,7 +2,7 @@ export { classifySmtpError } from './classify.ts';
 export { domainOf, EmailConfig } from './config.ts';
 export { autoSubmission, bounceOf, type AutoSubmissionReason, type Bounce } from './loop.ts';
 export { normalizeEmail } from './normalize.ts';
-export { messageIds, parseEmail, type EmailAddress, type EmailAttachmentMeta, type ParsedEmail } from './parse.ts';
+export { attachmentContents, messageIds, parseEmail, type EmailAddress, type EmailAttachmentMeta, type ParsedEmail } from './parse.ts';
 export { htmlToText, sanitizeHtml, visibleText, visibleTextFromHtml } from './quotes.ts';
 export { createEmailSender, replySubject, type EmailOutboundMessage, type EmailSenderDeps, type MailTransport } from './send.ts';
 export {

@@ -63,8 +63,12 @@ function attachmentOf(a: EmailAttachmentMeta): Attachment {
     size: a.size,
     ...(a.filename ? { fileName: a.filename } : {}),
     // inline images are referenced by `cid:` from the HTML; the id lets the UI resolve them
-    ...(a.contentId ? { externalId: `cid:${a.contentId.replace(/^<|>$/g, '')}` } : {}),
+    ...(a.contentId ? { externalId: `cid:${cid(a.contentId)}`, contentId: cid(a.contentId) } : {}),
   };
+}
+
+function cid(contentId: string): string {
+  return contentId.replace(/^<|>$/g, '');
 }
 
 function sha256(data: Buffer | string): string {

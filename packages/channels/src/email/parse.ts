@@ -56,7 +56,7 @@ export async function parseEmail(raw: Buffer): Promise<ParsedEmail> {
   }
   const contentType = contentTypeOf(mail);
   const html = typeof mail.html === 'string' && mail.html !== '' ? mail.html : undefined;
-  return {
+  const parsed: ParsedEmail = {
     messageId: messageIds(mail.messageId)[0],
     inReplyTo: messageIds(mail.inReplyTo)[0],
     references: messageIds(mail.references),
@@ -81,6 +81,17 @@ export async function parseEmail(raw: Buffer): Promise<ParsedEmail> {
       .filter((a) => a.contentType === 'message/rfc822' || a.contentType === 'text/rfc822-headers')
       .flatMap((a) => messageIds(headerValue(a.content.toString('utf8'), 'message-id'))),
   };
+  CONTENTS.set(parsed, mail.attachments.map((a) => a.content));
+  return parsed;
+}
+
+// kept beside the parsed mail, not in it: the parsed fields become the queued event, which
+// must stay small; the bytes go to the blob store
+const CONTENTS = new WeakMap<ParsedEmail, Buffer[]>();
+
+/** The bytes of each attachment, in the order of `parsed.attachments`; [] for a mail not from `parseEmail`. */
+export function attachmentContents(parsed: ParsedEmail): Buffer[] {
+  return CONTENTS.get(parsed) ?? [];
 }
 
 /**

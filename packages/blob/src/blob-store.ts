@@ -1,0 +1,22 @@
+/** What a blob is stored with: served back as Content-Type / Content-Disposition. */
+export interface BlobMeta {
+  contentType: string;
+  fileName?: string;
+}
+
+export interface StoredBlob {
+  /** Content address: the sha256 of the bytes, hex. The same bytes always get the same key. */
+  key: string;
+  size: number;
+  sha256: string;
+}
+
+/**
+ * Attachment storage. A local volume by default; an S3-compatible store can implement the same
+ * interface. `put` throws PermanentError('attachment_too_large') over the store's limit.
+ */
+export interface BlobStore {
+  readonly maxBytes: number;
+  put(bytes: Buffer, meta: BlobMeta): Promise<StoredBlob>;
+  get(key: string): Promise<(BlobMeta & { bytes: Buffer }) | undefined>;
+}
