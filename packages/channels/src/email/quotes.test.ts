@@ -53,3 +53,23 @@ describe('HTML', () => {
     expect(clean).toContain('<p>hi</p>');
   });
 });
+
+describe('visibleText in Russian and German', () => {
+  it('cuts a Russian Gmail attribution line and its quotes', () => {
+    expect(visibleText('Спасибо, всё работает.\n\nср, 30 апр. 2025 г. в 15:19, Поддержка <support@example.com>:\n> Попробуйте ещё раз.\n')).toBe('Спасибо, всё работает.');
+  });
+
+  it('cuts a Russian Outlook header block (От:/Отправлено:)', () => {
+    const text = 'Спасибо!\n\nОт: Поддержка <support@example.com>\nОтправлено: 30 апреля 2025 г. 15:19\nКому: buyer@example.ru\nТема: Re: заказ\n\nПопробуйте ещё раз.\n';
+    expect(visibleText(text)).toBe('Спасибо!');
+  });
+
+  it('cuts a German Outlook header block (Von:/Gesendet:)', () => {
+    const text = 'Danke!\n\nVon: Support <support@example.com>\nGesendet: Mittwoch, 30. April 2025 15:19\nAn: buyer@example.de\nBetreff: Re: Bestellung\n\nBitte erneut versuchen.\n';
+    expect(visibleText(text)).toBe('Danke!');
+  });
+
+  it('keeps a line that merely starts with "От:" in the customer text', () => {
+    expect(visibleText('Здравствуйте.\nОт: меня лично вопрос про доставку.\nСпасибо.')).toBe('Здравствуйте.\nОт: меня лично вопрос про доставку.\nСпасибо.');
+  });
+});

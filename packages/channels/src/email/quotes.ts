@@ -11,7 +11,7 @@ const LIST_FOOTER = /^\s*_{10,}\s*$/m;
  * the last answer: quotes, the signature and a list footer.
  */
 export function visibleText(text: string): string {
-  const fragments = new EmailReplyParser().read(text.replace(/\r\n/g, '\n')).getFragments();
+  const fragments = new EmailReplyParser().read(cutLocalizedHistory(text.replace(/\r\n/g, '\n'))).getFragments();
   const isAnswer = (i: number) => {
     const f = fragments[i]!;
     return !f.isQuoted() && !f.isSignature() && !f.isEmpty() && !isListFooter(f.getContent());
@@ -23,6 +23,32 @@ export function visibleText(text: string): string {
     .filter((f) => !f.isSignature() && !f.isEmpty())
     .map((f) => f.getContent().trim())
     .join('\n\n');
+}
+
+/** First line of an Outlook-style header block, in the languages our customers write in. */
+const OUTLOOK_FROM = /^\s*\*?(From|Von|От|De|Da|Van|Från|Fra|Od|Kimden)\s*:\*?\s+\S/i;
+const OUTLOOK_NEXT = /^\s*\*?(Sent|Date|Gesendet|Datum|Отправлено|Дата|Envoyé|Inviato|Verzonden|Skickat|Sendt|Wysłano|Gönderildi|To|An|Кому|À|A|Aan|Till|Til|Do|Kime)\s*:/i;
+/**
+ * Gmail's attribution line in languages the reply parser does not know, e.g.
+ * "ср, 30 апр. 2025 г. в 15:19, Поддержка <support@example.com>:" — a time, an address, a colon.
+ */
+const ATTRIBUTION = /^.{0,120}\d{1,2}:\d{2}.{0,120}<[^<>\s]+@[^<>\s]+>\s*:\s*$/;
+
+/**
+ * Cuts the quoted history that email-reply-parser misses: a localized Outlook header block
+ * ("От:/Отправлено:", "Von:/Gesendet:") or a localized Gmail attribution line followed by
+ * `>` quotes. Everything from that line on is history; the original mail is kept elsewhere.
+ */
+function cutLocalizedHistory(text: string): string {
+  const lines = text.split('\n');
+  for (let i = 1; i < lines.length; i += 1) {
+    const line = lines[i]!;
+    const next = lines.slice(i + 1, i + 4);
+    const outlook = OUTLOOK_FROM.test(line) && next.some((l) => OUTLOOK_NEXT.test(l));
+    const attribution = ATTRIBUTION.test(line) && next.some((l) => l.startsWith('>'));
+    if (outlook || attribution) return lines.slice(0, i).join('\n');
+  }
+  return text;
 }
 
 function isListFooter(content: string): boolean {
