@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startEmailPollers, type EmailPollers } from '@switchboard/ingress-email';
+import { ImapFlow } from 'imapflow';
 import { silentLogger } from '@switchboard/log';
 import { createRedis } from '@switchboard/queue';
 import { appendMail, composeMail, fixtureText, startDovecot, startSmtpCapture, testRedisUrl, waitFor, type SmtpCapture, type TestDovecot } from '@switchboard/testkit';
@@ -101,4 +102,24 @@ describe('an email conversation through the whole system', () => {
     expect(items.map((m) => m.direction)).toEqual(['in', 'out', 'in']);
     expect((await agent.get('/api/v1/conversations?assignee=me')).body.items).toHaveLength(1);
   }, 30_000);
+
+  it('follows an admin changing the folder to poll, without a restart', async () => {
+    const imap = new ImapFlow({ host: dovecot.host, port: dovecot.port, secure: false, auth: { user: dovecot.user, pass: dovecot.password }, logger: false });
+    await imap.connect();
+    await imap.mailboxCreate('Support');
+    await imap.logout();
+    const elsewhere = await composeMail({ from: 'Second Customer <second@example.org>', to: 'support@shop.example', subject: 'Where is my parcel?', text: 'It has not arrived.' });
+    await appendMail(dovecot, elsewhere, 'Support');
+
+    await stack.pool.query(`update inboxes set config = jsonb_set(config, '{imap,folder}', '"Support"') where channel = 'email'`);
+    const conversation = await waitFor(
+      async () => {
+        const items = (await agent.get('/api/v1/conversations?assignee=me')).body.items as { id: string; contact: { email: string | null } }[];
+        return items.find((c) => c.contact.email === 'second@example.org');
+      },
+      { what: 'the mail in the newly configured folder to become a conversation', timeoutMs: 20_000 },
+    );
+    expect((await messagesOf(conversation.id)).map((m) => m.text)).toEqual(['It has not arrived.']);
+  }, 30_000);
 });
+

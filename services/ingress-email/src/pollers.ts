@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { BlobStore } from '@switchboard/blob';
 import { emailAdapter, type EmailInboxConfig, type EmailSecrets, type InboxContext } from '@switchboard/channels';
@@ -44,34 +45,63 @@ export function mailboxOf(inbox: InboxContext<EmailInboxConfig, EmailSecrets>): 
   };
 }
 
+/** Identifies a mailbox's settings, so a changed host, folder or password restarts its poller. */
+function fingerprintOf(mailbox: Mailbox): string {
+  return createHash('sha256').update(JSON.stringify(mailbox)).digest('hex');
+}
+
 /**
- * A leased poller per email inbox, started as inboxes appear. A poller keeps the settings it
- * started with; an inbox whose config is invalid is logged and skipped until it is fixed.
+ * A leased poller per email inbox, started as inboxes appear, restarted when an admin changes
+ * the inbox's IMAP settings or password, and stopped when the inbox goes away (picked up within
+ * `refreshMs` plus the inbox cache's TTL). An inbox whose config is invalid is logged and not
+ * polled until it is fixed.
  */
 export function startEmailPollers(deps: EmailPollersDeps): EmailPollers {
-  const running = new Map<string, LeasedPoller>();
+  const running = new Map<string, { poller: LeasedPoller; fingerprint: string }>();
   const controller = new AbortController();
 
-  const start = async (id: string) => {
+  const load = async (id: string) => {
     const stored = await deps.inboxes.get(id);
-    if (!stored || stored.channel !== 'email') return;
+    if (!stored || stored.channel !== 'email') return undefined;
     const config = emailAdapter.configSchema.safeParse(stored.config);
     const secrets = emailAdapter.secretsSchema.safeParse(stored.secrets);
     if (!config.success || !secrets.success) {
       deps.logger.warn({ inboxId: id }, 'email inbox has invalid IMAP settings; not polling it');
-      return;
+      return undefined;
     }
-    const inbox = { id, channel: 'email' as const, config: config.data, secrets: secrets.data };
+    return { id, channel: 'email' as const, config: config.data, secrets: secrets.data };
+  };
+
+  const stop = async (id: string) => {
+    const current = running.get(id);
+    if (!current) return;
+    running.delete(id);
+    await current.poller.close();
+  };
+
+  const sync = async (id: string) => {
+    const inbox = await load(id);
+    if (!inbox) return stop(id);
+    const mailbox = mailboxOf(inbox);
+    const fingerprint = fingerprintOf(mailbox);
+    const current = running.get(id);
+    if (current?.fingerprint === fingerprint) return;
+    if (current) {
+      deps.logger.info({ inboxId: id }, 'email inbox settings changed: restarting its poller');
+      await stop(id);
+    }
+    if (controller.signal.aborted) return;
     const accept = async (raw: Buffer) => { await acceptMail(deps, inbox, raw); };
-    running.set(id, startLeasedPoller({ ...deps, accept }, mailboxOf(inbox), {
+    const poller = startLeasedPoller({ ...deps, accept }, mailbox, {
       pollIntervalMs: deps.pollIntervalMs, idleDelayMs: deps.idleDelayMs, leaseTtlMs: deps.leaseTtlMs, retryMs: deps.retryMs,
-    }));
+    });
+    running.set(id, { poller, fingerprint });
   };
 
   const refresh = async () => {
-    for (const inbox of await listInboxes(deps.pool, { channel: 'email' })) {
-      if (!running.has(inbox.id) && !controller.signal.aborted) await start(inbox.id);
-    }
+    const ids = new Set((await listInboxes(deps.pool, { channel: 'email' })).map((i) => i.id));
+    for (const id of [...running.keys()]) if (!ids.has(id)) await stop(id);
+    for (const id of ids) if (!controller.signal.aborted) await sync(id);
   };
   const loop = (async () => {
     while (!controller.signal.aborted) {
@@ -84,11 +114,11 @@ export function startEmailPollers(deps: EmailPollersDeps): EmailPollers {
   })();
 
   return {
-    active: () => [...running].filter(([, p]) => p.active()).map(([id]) => id),
+    active: () => [...running].filter(([, r]) => r.poller.active()).map(([id]) => id),
     async close() {
       controller.abort();
       await loop;
-      await Promise.all([...running.values()].map((p) => p.close()));
+      await Promise.all([...running.values()].map((r) => r.poller.close()));
     },
   };
 }
