@@ -75,17 +75,7 @@ export async function listAgents(db: Queryable): Promise<Agent[]> {
   return rows as Agent[];
 }
 
-/** Sets presence; returns the ids of the queues the agent serves, which may now be dispatched. */
-export async function setPresence(db: Queryable, agentId: string, status: PresenceStatus): Promise<string[]> {
-  await db.query(
-    `insert into agent_presence(agent_id, status, status_since) values ($1, $2, now())
-     on conflict (agent_id) do update set status = excluded.status,
-       status_since = case when agent_presence.status = excluded.status then agent_presence.status_since else now() end`,
-    [agentId, status],
-  );
-  return agentQueueIds(db, agentId);
-}
-
+/** The queues an agent serves: where their freed capacity or a change of presence may let work move. */
 export async function agentQueueIds(db: Queryable, agentId: string): Promise<string[]> {
   const { rows } = await db.query<{ queueId: string }>(`select queue_id as "queueId" from queue_members where agent_id = $1`, [agentId]);
   return rows.map((r) => r.queueId);

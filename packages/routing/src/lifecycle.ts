@@ -1,4 +1,4 @@
-import { appendEvent, type PoolClient } from '@switchboard/db';
+import { agentQueueIds, appendEvent, type PoolClient } from '@switchboard/db';
 import { releaseActive, type Hold } from './capacity.ts';
 import { rescindConversationOffer } from './rescind.ts';
 import { settleSlaOnResolve } from './sla.ts';
@@ -28,15 +28,10 @@ export async function resolveConversation(tx: PoolClient, id: string, by: { agen
   await settleSlaOnResolve(tx, id, now);
   if (row.assigneeId) {
     await tx.query(`update assignments set ended_at = $2 where conversation_id = $1 and ended_at is null`, [id, now]);
-    for (const q of await queuesServedBy(tx, row.assigneeId)) freed.add(q);
+    for (const q of await agentQueueIds(tx, row.assigneeId)) freed.add(q);
   }
   await appendEvent(tx, { type: 'conversation.resolved', conversationId: id, agentId: by.agentId, payload: { previousAssigneeId: row.assigneeId } });
   return { freedQueueIds: [...freed] };
-}
-
-export async function queuesServedBy(tx: PoolClient, agentId: string): Promise<string[]> {
-  const { rows } = await tx.query<{ id: string }>(`select queue_id as id from queue_members where agent_id = $1`, [agentId]);
-  return rows.map((r) => r.id);
 }
 
 /** A conversation locked for a hand-over (manual assignment, transfer), with its pending offer. */
@@ -94,7 +89,7 @@ export async function releaseHolder(tx: PoolClient, c: HandoverConversation, now
   if (c.assigneeId) {
     if (c.pool) await releaseActive(tx, { agentId: c.assigneeId, pool: c.pool, cost: c.cost ?? 1 });
     await tx.query(`update assignments set ended_at = $2 where conversation_id = $1 and ended_at is null`, [c.id, now]);
-    for (const q of await queuesServedBy(tx, c.assigneeId)) dispatch.add(q);
+    for (const q of await agentQueueIds(tx, c.assigneeId)) dispatch.add(q);
   }
   return canceled;
 }

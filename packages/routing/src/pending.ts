@@ -1,4 +1,4 @@
-import { appendEvent, withTransaction, type Pool, type Queryable } from '@switchboard/db';
+import { agentQueueIds, appendEvent, withTransaction, type Pool, type Queryable } from '@switchboard/db';
 import { claimUnits, holdFor, releaseActive, type Hold } from './capacity.ts';
 import type { Clock } from './clock.ts';
 import { logDecision } from './decisions.ts';
@@ -87,8 +87,7 @@ async function releaseUnits(tx: Queryable, conversationId: string, hold: Hold, n
   await tx.query(`update conversations set load_pool = null, load_cost = null, units_released_at = $2 where id = $1`, [conversationId, now]);
   await releaseActive(tx, hold);
   await logDecision(tx, conversationId, 'units_released', now, { ...hold, reason: 'pending' });
-  const { rows } = await tx.query<{ id: string }>(`select queue_id as id from queue_members where agent_id = $1`, [hold.agentId]);
-  return rows.map((r) => r.id);
+  return agentQueueIds(tx, hold.agentId);
 }
 
 async function reclaimUnits(tx: Queryable, conversationId: string, c: Row, agentId: string, now: Date): Promise<boolean> {

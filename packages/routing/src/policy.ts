@@ -140,10 +140,3 @@ export function stickyDecision(input: {
   if (v?.why === 'capacity' && waiting) return { kind: 'wait' };
   return { kind: 'drop' };
 }
-
-/** Kept for the skeleton's callers: least load by share of capacity. */
-export function rankLeastLoaded<T extends { agentId: string; active: number; capacity: number; lastAssignedAt: Date | null }>(candidates: readonly T[]): T[] {
-  return candidates
-    .filter((c) => c.capacity > 0 && c.active < c.capacity)
-    .sort((a, b) => a.active / a.capacity - b.active / b.capacity || time(a.lastAssignedAt) - time(b.lastAssignedAt) || (a.agentId < b.agentId ? -1 : a.agentId > b.agentId ? 1 : 0));
-}

@@ -1,4 +1,4 @@
-import { appendEvent, withTransaction, type Pool, type PoolClient } from '@switchboard/db';
+import { agentQueueIds, appendEvent, withTransaction, type Pool, type PoolClient } from '@switchboard/db';
 import type { Clock } from './clock.ts';
 import { rescindAgentOffers } from './offers.ts';
 import type { Presence } from './policy.ts';
@@ -65,8 +65,7 @@ export async function changePresence(
     [agentId, status, now],
   );
   if (status === 'online') {
-    const { rows: qs } = await tx.query<{ id: string }>(`select queue_id as id from queue_members where agent_id = $1`, [agentId]);
-    for (const q of qs) dispatch.add(q.id);
+    for (const q of await agentQueueIds(tx, agentId)) dispatch.add(q);
   }
   if (previous !== status) {
     await appendEvent(tx, { type: 'agent.status', agentId, payload: { status, previous, ...(input.reason ? { reason: input.reason } : {}) } });

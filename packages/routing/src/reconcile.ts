@@ -1,4 +1,4 @@
-import { appendEvent, withTransaction, type Pool, type Queryable } from '@switchboard/db';
+import { agentQueueIds, appendEvent, withTransaction, type Pool, type Queryable } from '@switchboard/db';
 import type { Clock } from './clock.ts';
 
 export interface LoadCounts {
@@ -59,8 +59,7 @@ export async function reconcileLoad(pool: Pool, clock: Clock): Promise<{ drift: 
     if (!healed) continue;
     drift.push(healed);
     if (healed.after.active + healed.after.pendingOffers < healed.before.active + healed.before.pendingOffers) {
-      const { rows: qs } = await pool.query<{ id: string }>(`select queue_id as id from queue_members where agent_id = $1`, [healed.agentId]);
-      for (const q of qs) dispatch.add(q.id);
+      for (const q of await agentQueueIds(pool, healed.agentId)) dispatch.add(q);
     }
   }
   return { drift, dispatch: [...dispatch] };

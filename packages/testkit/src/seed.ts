@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ChannelId, InboundEvent } from '@switchboard/contracts';
-import { createAgent, createInbox, createQueue, createSecretBox, setPresence, type Agent, type Inbox, type Pool, type Queue, type SecretBox } from '@switchboard/db';
+import { setAgentPresence, systemClock } from '@switchboard/routing';
+import { createAgent, createInbox, createQueue, createSecretBox, type Agent, type Inbox, type Pool, type Queue, type SecretBox } from '@switchboard/db';
 
 export interface Desk {
   box: SecretBox;
@@ -28,7 +29,7 @@ export async function seedDesk(
     secrets: options.secrets ?? (channel === 'telegram' ? { botToken: '123456:TEST-token_abc', webhookSecret: 'SecretToken' } : { visitorTokenKey: randomBytes(32).toString('base64') }),
     defaultQueueId: queue.id,
   });
-  if (options.online ?? true) for (const a of agents) await setPresence(pool, a.id, 'online');
+  if (options.online ?? true) for (const a of agents) await setAgentPresence(pool, { agentId: a.id, status: 'online', clock: systemClock });
   return { box, queue, inbox, agents };
 }
 
