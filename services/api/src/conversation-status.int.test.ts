@@ -2,11 +2,12 @@ import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { dispatchQueue, manualClock, transferConversation } from '@switchboard/routing';
 import { jobIdFor } from '@switchboard/queue';
 import { waitFor } from '@switchboard/testkit';
-import { ADMIN_TOKEN, receiveTelegramMessage, startTestApi, waitingJobs, type TestApi } from './testing.ts';
+import { callers, fieldOf, receiveTelegramMessage, startTestApi, type TestApi, waitingJobs } from './testing.ts';
 
 /** Conversation status (pending, snoozed, open), reopen, and the transfer guard, over HTTP on a real database. */
 
 let api: TestApi;
+const { as, admin } = callers(() => api);
 const clock = manualClock(new Date());
 let queueId: string;
 let lineQueueId: string;
@@ -17,11 +18,7 @@ const carl = { id: '', token: '' }; // in no queue
 let supervisor: string;
 let chat = 0;
 
-type Method = 'GET' | 'POST' | 'PUT' | 'PATCH';
-const as = (token: string | null, method: Method, url: string, payload?: object) => api.call(token, payload ? { method, url, payload } : { method, url });
-const admin = (method: Method, url: string, payload?: object) => as(ADMIN_TOKEN, method, url, payload);
 const setStatus = (token: string, id: string, body: object) => as(token, 'PUT', `/api/v1/conversations/${id}/status`, body);
-const fieldOf = (res: { json(): { error: { message: string } } }) => res.json().error.message.split(':')[0];
 const jobs = async () => (await waitingJobs(api.prefix, 'routing')).map((j) => j.data);
 const row = async (id: string) =>
   (await api.pool.query(`select status, routing_state as "routingState", assignee_id as "assigneeId", sticky_agent_id as "stickyAgentId", snoozed_until as "snoozedUntil" from conversations where id = $1`, [id])).rows[0];

@@ -1,16 +1,12 @@
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
-import { ADMIN_TOKEN, startTestApi, waitingJobs, type TestApi } from './testing.ts';
+import { callers, fieldOf, startTestApi, type TestApi, waitingJobs } from './testing.ts';
 
 let api: TestApi;
+const { as, admin } = callers(() => api);
 let supervisor: string;
 let agentToken: string;
 const NO_SUCH_ID = '00000000-0000-4000-8000-000000000000';
 
-type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-const as = (token: string | null, method: Method, url: string, payload?: unknown) =>
-  api.call(token, payload === undefined ? { method, url } : { method, url, payload: payload as object });
-const admin = (method: Method, url: string, payload?: unknown) => as(ADMIN_TOKEN, method, url, payload);
-const fieldOf = (res: { json(): { error: { message: string } } }) => res.json().error.message.split(':')[0];
 
 async function createAgent(name: string, role = 'agent') {
   const { agent, token } = (await admin('POST', '/api/v1/agents', { name, role })).json();

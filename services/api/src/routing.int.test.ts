@@ -1,10 +1,11 @@
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { dispatchQueue, manualClock } from '@switchboard/routing';
-import { ADMIN_TOKEN, receiveTelegramMessage, startTestApi, waitingJobs, type TestApi } from './testing.ts';
+import { callers, fieldOf, receiveTelegramMessage, startTestApi, type TestApi, waitingJobs } from './testing.ts';
 
 /** Agents' offers, heartbeat, manual assignment and transfer, and the routing read models, over HTTP on a real database. */
 
 let api: TestApi;
+const { as, admin } = callers(() => api);
 const clock = manualClock(new Date());
 let queueId: string;
 let lineQueueId: string;
@@ -16,10 +17,6 @@ const carl = { id: '', token: '' }; // in no queue
 let supervisor: string;
 let chat = 0;
 
-type Method = 'GET' | 'POST' | 'PUT' | 'PATCH';
-const as = (token: string | null, method: Method, url: string, payload?: object) => api.call(token, payload ? { method, url, payload } : { method, url });
-const admin = (method: Method, url: string, payload?: object) => as(ADMIN_TOKEN, method, url, payload);
-const fieldOf = (res: { json(): { error: { message: string } } }) => res.json().error.message.split(':')[0];
 const jobs = async (name: string) => (await waitingJobs(api.prefix, name)).map((j) => j.data);
 const state = async (id: string) => (await api.pool.query(`select routing_state as s, assignee_id as a from conversations where id = $1`, [id])).rows[0];
 const offerStatus = async (id: string) => (await api.pool.query(`select status from offers where id = $1`, [id])).rows[0].status;

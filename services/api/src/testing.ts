@@ -98,3 +98,19 @@ export async function receiveTelegramMessage(pool: Pool, inboxId: string, chatId
   if (outcome.kind !== 'stored') throw new Error(`inbound not stored: ${outcome.kind}`);
   return outcome.conversationId;
 }
+
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** The field a 400 names first: `body.name: Invalid input …` → `body.name`. */
+export const fieldOf = (res: { json(): { error: { message: string } } }) => res.json().error.message.split(':')[0];
+
+/**
+ * Short callers for a test file's API, which is started in beforeAll (hence `current`):
+ * `as(token, method, url, payload?)`, and `admin(...)` with the bootstrap admin token.
+ */
+export function callers(current: () => TestApi) {
+  const as = (token: string | null, method: Method, url: string, payload?: unknown) =>
+    current().call(token, payload === undefined ? { method, url } : { method, url, payload: payload as object });
+  const admin = (method: Method, url: string, payload?: unknown) => as(ADMIN_TOKEN, method, url, payload);
+  return { as, admin };
+}
