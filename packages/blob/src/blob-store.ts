@@ -12,11 +12,13 @@ export interface StoredBlob {
 }
 
 /**
- * Attachment storage. A local volume by default; an S3-compatible store can implement the same
- * interface. `put` throws PermanentError('attachment_too_large') over the store's limit.
+ * Attachment storage: a local volume by default, or an S3-compatible bucket. `put` throws PermanentError('attachment_too_large') over the store's limit.
  */
 export interface BlobStore {
   readonly maxBytes: number;
   put(bytes: Buffer, meta: BlobMeta): Promise<StoredBlob>;
   get(key: string): Promise<(BlobMeta & { bytes: Buffer }) | undefined>;
 }
+
+/** Keys come from URLs: anything but a sha256 in hex could walk out of a directory or a prefix. */
+export const isBlobKey = (key: string): boolean => /^[0-9a-f]{64}$/.test(key);

@@ -2,14 +2,12 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PermanentError } from '@switchboard/errors';
-import type { BlobMeta, BlobStore, StoredBlob } from './blob-store.ts';
+import { isBlobKey, type BlobMeta, type BlobStore, type StoredBlob } from './blob-store.ts';
 
 export interface LocalBlobStoreOptions {
   dir: string;
   maxBytes: number;
 }
-
-const KEY = /^[0-9a-f]{64}$/;
 
 /**
  * Content-addressed blobs on a local volume: `dir/ab/cd/<sha256>` plus a `.json` sidecar.
@@ -34,7 +32,7 @@ export function createLocalBlobStore(options: LocalBlobStoreOptions): BlobStore 
     },
     async get(key: string) {
       // keys come from URLs: anything but a sha256 could walk out of `dir`
-      if (!KEY.test(key)) return undefined;
+      if (!isBlobKey(key)) return undefined;
       const path = pathOf(key);
       try {
         const [bytes, sidecar] = await Promise.all([readFile(path), readFile(`${path}.json`, 'utf8')]);

@@ -27,12 +27,62 @@ export const httpEnv = (defaultPort: number) => ({
   PORT: z.coerce.number().int().min(0).max(65535).default(defaultPort),
 });
 
-/** Attachment storage on a local volume (ingress-email writes, the API serves). */
+/**
+ * Attachment storage (ingress-email writes, the API serves): a local volume by default, or an
+ * S3-compatible bucket. The S3_* variables are optional here because a field cannot see its
+ * neighbours: `blobStoreConfig` checks the ones BLOB_STORE=s3 needs.
+ */
 export const blobEnv = {
+  BLOB_STORE: z.enum(['local', 's3']).default('local'),
   BLOB_DIR: z.string().min(1).default('.switchboard/blobs'),
   /** Larger attachments are kept as metadata only (the mail is still accepted). */
   BLOB_MAX_BYTES: z.coerce.number().int().min(1).default(20 * 1024 * 1024),
+  /** Unset: AWS S3 itself. Set for MinIO, Ceph RGW, Garage, Yandex Object Storage, Selectel… */
+  S3_ENDPOINT: z.string().refine((v) => /^https?:\/\//.test(v) && URL.canParse(v), { message: 'must be an http(s):// URL' }).optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_BUCKET: z.string().min(1).optional(),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  /** `bucket` in the path rather than the host name; defaults to true when S3_ENDPOINT is set. */
+  S3_FORCE_PATH_STYLE: z.stringbool({ error: 'must be true or false' }).optional(),
+  /** Prepended to every object key, e.g. `switchboard/attachments/`. */
+  S3_PREFIX: z.string().regex(/^[^/]/, 'must not start with /').optional(),
 };
+
+export type BlobEnv = z.infer<z.ZodObject<typeof blobEnv>>;
+
+export type BlobStoreConfig =
+  | { kind: 'local'; dir: string; maxBytes: number }
+  | {
+    kind: 's3';
+    maxBytes: number;
+    bucket: string;
+    region: string;
+    endpoint?: string;
+    forcePathStyle: boolean;
+    accessKeyId: string;
+    secretAccessKey: string;
+    prefix: string;
+  };
+
+/** The blob store `env` selects; throws a ConfigError naming each S3_* variable BLOB_STORE=s3 lacks. */
+export function blobStoreConfig(env: BlobEnv): BlobStoreConfig {
+  if (env.BLOB_STORE === 'local') return { kind: 'local', dir: env.BLOB_DIR, maxBytes: env.BLOB_MAX_BYTES };
+  const required = ['S3_BUCKET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'] as const;
+  const missing = required.filter((name) => !env[name]);
+  if (missing.length > 0) throw new ConfigError(missing.map((name) => `${name} is required when BLOB_STORE=s3`));
+  return {
+    kind: 's3',
+    maxBytes: env.BLOB_MAX_BYTES,
+    bucket: env.S3_BUCKET!,
+    region: env.S3_REGION,
+    ...(env.S3_ENDPOINT ? { endpoint: env.S3_ENDPOINT } : {}),
+    forcePathStyle: env.S3_FORCE_PATH_STYLE ?? env.S3_ENDPOINT !== undefined,
+    accessKeyId: env.S3_ACCESS_KEY_ID!,
+    secretAccessKey: env.S3_SECRET_ACCESS_KEY!,
+    prefix: env.S3_PREFIX ?? '',
+  };
+}
 
 export const logEnv = {
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

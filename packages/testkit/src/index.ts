@@ -7,3 +7,4 @@ export * from './fake-telegram.ts';
 export * from './dovecot.ts';
 export * from './fixtures.ts';
 export * from './mail.ts';
+export * from './s3.ts';

@@ -1,5 +1,4 @@
-import { resolve } from 'node:path';
-import { createLocalBlobStore } from '@switchboard/blob';
+import { createBlobStore } from '@switchboard/blob';
 import { ConfigError, decodeKey, loadConfig } from '@switchboard/config';
 import { createPool, createSecretBox, isDatabaseReady } from '@switchboard/db';
 import { createLogger } from '@switchboard/log';
@@ -34,7 +33,7 @@ try {
     producer,
     secretBox,
     logger,
-    blobs: createLocalBlobStore({ dir: resolve(config.BLOB_DIR), maxBytes: config.BLOB_MAX_BYTES }),
+    blobs: createBlobStore(config),
     adminToken: config.SWITCHBOARD_ADMIN_TOKEN,
     publicUrls: { telegramWebhookBase: config.TELEGRAM_WEBHOOK_BASE_URL, webchatBase: config.WEBCHAT_BASE_URL },
     readiness: { database: () => isDatabaseReady(pool), redis: () => isRedisReady(redis) },

@@ -1,6 +1,5 @@
 import Fastify from 'fastify';
-import { resolve } from 'node:path';
-import { createLocalBlobStore } from '@switchboard/blob';
+import { createBlobStore } from '@switchboard/blob';
 import { decodeKey, loadConfig } from '@switchboard/config';
 import { createInboxCache, createPool, createSecretBox, isDatabaseReady } from '@switchboard/db';
 import { createLogger } from '@switchboard/log';
@@ -17,7 +16,7 @@ try {
   const redis = createRedis(env.REDIS_URL, 'producer');
   const producer = createProducer(redis, env.QUEUE_PREFIX);
   const inboxes = createInboxCache(pool, createSecretBox(decodeKey(env.SWITCHBOARD_SECRET_KEY)!));
-  const blobs = createLocalBlobStore({ dir: resolve(env.BLOB_DIR), maxBytes: env.BLOB_MAX_BYTES });
+  const blobs = createBlobStore(env);
   const pollers = startEmailPollers({ pool, redis, producer, inboxes, logger, blobs, pollIntervalMs: env.EMAIL_POLL_INTERVAL_MS, refreshMs: env.EMAIL_INBOX_REFRESH_MS });
   const smtpAuth = env.EMAIL_SMTP_USER && env.EMAIL_SMTP_PASSWORD ? { user: env.EMAIL_SMTP_USER, password: env.EMAIL_SMTP_PASSWORD } : undefined;
   const smtp = env.EMAIL_SMTP_PORT === undefined ? undefined : await startSmtpReceiver(
