@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startEmailPollers, type EmailPollers } from '@switchboard/ingress-email';
 import { ImapFlow } from 'imapflow';
+import { attachmentContents, parseEmail } from '@switchboard/channels';
 import { silentLogger } from '@switchboard/log';
 import { createRedis } from '@switchboard/queue';
 import { appendMail, composeMail, fixtureText, startDovecot, startSmtpCapture, testRedisUrl, waitFor, type SmtpCapture, type TestDovecot } from '@switchboard/testkit';
@@ -82,6 +83,23 @@ describe('an email conversation through the whole system', () => {
     expect(sent.externalId).toBe(ourMessageId);
   }, 30_000);
 
+  it('sends the files an agent uploaded as attachments of the reply', async () => {
+    const pdf = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\n%%EOF\n');
+    const upload = await agent.upload(`/api/v1/conversations/${conversationId}/attachments`, { bytes: pdf, fileName: 'Счёт №7.pdf', type: 'application/pdf' });
+    expect(upload.status).toBe(201);
+    const reply = await agent.post(`/api/v1/conversations/${conversationId}/messages`, { text: 'The invoice is attached.', attachments: [upload.body.id] });
+    expect(reply.status).toBe(201);
+    const mail = await smtp.waitForMail((m) => m.raw.includes('The invoice is attached.'));
+    const parsed = await parseEmail(mail.raw);
+    expect(parsed.attachments).toEqual([expect.objectContaining({ filename: 'Счёт №7.pdf', contentType: 'application/pdf', size: pdf.length })]);
+    expect(attachmentContents(parsed)[0]!.equals(pdf)).toBe(true);
+    expect(parsed.inReplyTo).toBe(CUSTOMER_ID);
+    await waitFor(
+      async () => (await messagesOf(conversationId)).find((m) => m.id === reply.body.id && m.status === 'sent'),
+      { what: 'the reply with a file to be marked sent' },
+    );
+  });
+
   it("threads the customer's answer to our reply into the same conversation", async () => {
     const answer = await composeMail({
       from: 'Testing <xxxxxxxx@xxx.org>',
@@ -99,7 +117,7 @@ describe('an email conversation through the whole system', () => {
       },
       { what: "the customer's answer in the same conversation", timeoutMs: 20_000 },
     );
-    expect(items.map((m) => m.direction)).toEqual(['in', 'out', 'in']);
+    expect(items.map((m) => m.direction)).toEqual(['in', 'out', 'out', 'in']);
     expect((await agent.get('/api/v1/conversations?assignee=me')).body.items).toHaveLength(1);
   }, 30_000);
 

@@ -77,6 +77,23 @@ describe('a Telegram message through the whole system', () => {
     expect(sent.externalId).toMatch(/^218485655:\d+$/);
   });
 
+  it('sends an uploaded screenshot as a photo', async () => {
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=', 'base64');
+    const upload = await agent.upload(`/api/v1/conversations/${conversationId}/attachments`, { bytes: png, fileName: 'where-to-click.png', type: 'image/png' });
+    expect(upload.status).toBe(201);
+    const reply = await agent.post(`/api/v1/conversations/${conversationId}/messages`, { attachments: [upload.body.id] });
+    expect(reply.status).toBe(201);
+    const call = await stack.telegram.waitForCall('sendPhoto', (c) => String(c.params.chat_id) === '218485655');
+    expect(call.params.photo).toEqual({ filename: 'where-to-click.png', size: png.length });
+    await waitFor(
+      async () => {
+        const r = await agent.get(`/api/v1/conversations/${conversationId}/messages`);
+        return r.body.items.some((x: { id: string; status: string }) => x.id === reply.body.id && x.status === 'sent');
+      },
+      { what: 'the photo reply to be marked sent' },
+    );
+  });
+
   it('stores an update delivered twice once', async () => {
     const res = await postUpdate(update);
     expect(res.status).toBe(200);

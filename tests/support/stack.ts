@@ -1,4 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLocalBlobStore } from '@switchboard/blob';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '@switchboard/api';
 import { createEmailSender, createSmtpTransports, createTelegramSender, createWebchatSender } from '@switchboard/channels';
@@ -46,6 +50,9 @@ export async function startStack(options: { logger?: Logger; sweepIntervalMs?: n
   const telegram = await startFakeTelegram();
   const readiness = { postgres: () => isDatabaseReady(db.pool), redis: () => isRedisReady(producerRedis) };
   const inboxes = createInboxCache(db.pool, box, 1_000);
+  // the API stores agents' uploads, egress reads them: one volume, as in docker-compose
+  const blobDir = await mkdtemp(join(tmpdir(), 'sb-stack-blobs-'));
+  const blobs = createLocalBlobStore({ dir: blobDir, maxBytes: 5 * 1024 * 1024 });
 
   const telegramApp = await buildTelegramIngress({ pool: db.pool, producer, inboxes, logger, readiness });
   const webchatApp = await buildWebchatIngress({ pool: db.pool, producer, subscriber, secretBox: box, logger, readiness });
@@ -59,6 +66,7 @@ export async function startStack(options: { logger?: Logger; sweepIntervalMs?: n
     adminToken: ADMIN_TOKEN,
     publicUrls: { telegramWebhookBase: telegramUrl, webchatBase: webchatUrl },
     readiness,
+    blobs,
   });
   const apiUrl = await listen(apiApp);
 
@@ -71,6 +79,7 @@ export async function startStack(options: { logger?: Logger; sweepIntervalMs?: n
     prefix,
     logger,
     inboxes,
+    blobs,
     senders: {
       telegram: createTelegramSender({ apiRoot: telegram.apiRoot }),
       webchat: createWebchatSender({ publish: (channel, payload) => publisher.publish(channel, payload) }),
@@ -98,6 +107,7 @@ export async function startStack(options: { logger?: Logger; sweepIntervalMs?: n
       for (const r of [producerRedis, workerRedis, subscriber, publisher]) r.disconnect();
       await dropQueuePrefix(prefix);
       await db.drop();
+      await rm(blobDir, { recursive: true, force: true });
     },
   };
 }
@@ -117,6 +127,13 @@ export function apiClient(baseUrl: string, token: string) {
     get: <T = any>(path: string) => call<T>('GET', path),
     post: <T = any>(path: string, body?: unknown, headers?: Record<string, string>) => call<T>('POST', path, body ?? {}, headers),
     put: <T = any>(path: string, body?: unknown) => call<T>('PUT', path, body),
+    /** Uploads one file as multipart/form-data (part `file`), as a desk UI would. */
+    async upload<T = any>(path: string, file: { bytes: Buffer; fileName: string; type: string }) {
+      const form = new FormData();
+      form.append('file', new Blob([file.bytes], { type: file.type }), file.fileName);
+      const res = await fetch(`${baseUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
+      return { status: res.status, body: (await res.json()) as T };
+    },
   };
 }
 export type ApiClient = ReturnType<typeof apiClient>;

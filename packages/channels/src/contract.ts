@@ -19,6 +19,14 @@ export interface InboxContext<Cfg = unknown, Sec = unknown> {
 }
 
 /** One agent reply to deliver, as egress loads it from the database. */
+/** A file of an agent reply, read from the blob store by egress. */
+export interface OutboundFile {
+  kind: 'image' | 'video' | 'audio' | 'voice' | 'document' | 'sticker' | 'other';
+  fileName: string;
+  contentType: string;
+  bytes: Buffer;
+}
+
 export interface OutboundMessage {
   messageId: string;
   conversationId: string;
@@ -26,6 +34,8 @@ export interface OutboundMessage {
   recipientExternalId: string;
   threadExternalId: string;
   text: string | null;
+  /** Files to send with the text, in order; empty for a text-only reply. */
+  files?: readonly OutboundFile[];
   replyToExternalId?: string | null;
 }
 
@@ -37,8 +47,13 @@ export interface SendResult {
 
 export interface ChannelCapabilities {
   text: boolean;
+  /** Whether replies may carry files. */
   media: boolean;
   maxTextLength: number;
+  /** The largest file the platform accepts from us, in bytes (0 without media). */
+  maxAttachmentBytes: number;
+  /** All files of one reply together, in bytes: one email carries them all, a chat sends them one by one. */
+  maxAttachmentTotalBytes: number;
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { Attachment } from '@switchboard/contracts';
 import type { Queryable } from './pool.ts';
 import { appendEvent } from './events.ts';
 
@@ -10,6 +11,7 @@ export interface OutboundDelivery {
   seq: number;
   status: string;
   text: string | null;
+  attachments: Attachment[];
   recipientExternalId: string;
   threadExternalId: string;
 }
@@ -17,7 +19,7 @@ export interface OutboundDelivery {
 export async function loadDelivery(db: Queryable, messageId: string): Promise<OutboundDelivery | undefined> {
   const { rows } = await db.query(
     `select m.id as "messageId", m.conversation_id as "conversationId", m.inbox_id as "inboxId", c.channel,
-            m.seq::int as seq, m.status, m.text, ci.external_id as "recipientExternalId", c.thread_key as "threadExternalId"
+            m.seq::int as seq, m.status, m.text, m.attachments, ci.external_id as "recipientExternalId", c.thread_key as "threadExternalId"
        from messages m
        join conversations c on c.id = m.conversation_id
        join contact_identities ci on ci.contact_id = c.contact_id and ci.inbox_id = c.inbox_id

@@ -12,3 +12,4 @@ export * from './delivery.ts';
 export * from './inbox-cache.ts';
 export * from './rejected.ts';
 export * from './ttl-cache.ts';
+export * from './uploads.ts';

@@ -65,7 +65,15 @@ export async function nextSeq(db: Queryable, conversationId: string, at: Date): 
  */
 export async function createOutboundMessage(
   db: Queryable,
-  input: { conversationId: string; inboxId: string; agentId: string | null; text: string; isPrivate: boolean; idempotencyKey?: string },
+  input: {
+    conversationId: string;
+    inboxId: string;
+    agentId: string | null;
+    text: string | null;
+    attachments?: readonly Attachment[];
+    isPrivate: boolean;
+    idempotencyKey?: string | undefined;
+  },
 ): Promise<{ message: Message; created: boolean }> {
   if (input.idempotencyKey) {
     const { rows } = await db.query(`${SELECT_MESSAGE} where m.conversation_id = $1 and m.idempotency_key = $2`, [
@@ -76,9 +84,19 @@ export async function createOutboundMessage(
   }
   const seq = await nextSeq(db, input.conversationId, new Date());
   const { rows } = await db.query<{ id: string }>(
-    `insert into messages(conversation_id, inbox_id, seq, direction, author_agent_id, is_private, text, status, idempotency_key)
-     values ($1, $2, $3, 'out', $4, $5, $6, $7, $8) returning id`,
-    [input.conversationId, input.inboxId, seq, input.agentId, input.isPrivate, input.text, input.isPrivate ? 'stored' : 'queued', input.idempotencyKey ?? null],
+    `insert into messages(conversation_id, inbox_id, seq, direction, author_agent_id, is_private, text, attachments, status, idempotency_key)
+     values ($1, $2, $3, 'out', $4, $5, $6, $7, $8, $9) returning id`,
+    [
+      input.conversationId,
+      input.inboxId,
+      seq,
+      input.agentId,
+      input.isPrivate,
+      input.text,
+      JSON.stringify(input.attachments ?? []),
+      input.isPrivate ? 'stored' : 'queued',
+      input.idempotencyKey ?? null,
+    ],
   );
   const message = (await getMessage(db, rows[0]!.id))!;
   await appendEvent(db, { type: 'message.created', conversationId: input.conversationId, agentId: input.agentId, payload: { message } });

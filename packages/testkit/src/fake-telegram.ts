@@ -60,6 +60,14 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
   const fail = (reply: FastifyReply, code: number, description: string) =>
     reply.code(code).send({ ok: false, error_code: code, description });
 
+  /** The fields every sent message has: the next message id of the chat, the chat, the date. */
+  function sentMessage(chatId: string) {
+    const messageId = nextMessageId.get(chatId) ?? 1000;
+    nextMessageId.set(chatId, messageId + 1);
+    const id = /^-?\d+$/.test(chatId) && Number.isSafeInteger(Number(chatId)) ? Number(chatId) : chatId;
+    return { message_id: messageId, chat: { id, type: 'private' }, date: Math.floor(Date.now() / 1000) };
+  }
+
   async function getUpdates(params: Record<string, unknown>): Promise<Update[]> {
     const offset = Number(params.offset ?? 0);
     const limit = Math.min(Math.max(Number(params.limit ?? 100), 1), 100);
@@ -102,10 +110,23 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
         if (!chatId) return fail(reply, 400, 'Bad Request: chat_id is empty');
         if (!text.trim()) return fail(reply, 400, 'Bad Request: message text is empty');
         if (text.length > 4096) return fail(reply, 400, 'Bad Request: message is too long');
-        const messageId = nextMessageId.get(chatId) ?? 1000;
-        nextMessageId.set(chatId, messageId + 1);
-        const id = /^-?\d+$/.test(chatId) && Number.isSafeInteger(Number(chatId)) ? Number(chatId) : chatId;
-        return ok(reply, { message_id: messageId, chat: { id, type: 'private' }, date: Math.floor(Date.now() / 1000), text });
+        return ok(reply, { ...sentMessage(chatId), text });
+      }
+      case 'sendPhoto':
+      case 'sendDocument': {
+        const chatId = String(params.chat_id ?? '');
+        const field = method === 'sendPhoto' ? 'photo' : 'document';
+        const file = params[field] as { filename?: string; size?: number } | string | undefined;
+        if (!chatId) return fail(reply, 400, 'Bad Request: chat_id is empty');
+        if (!file) return fail(reply, 400, `Bad Request: there is no ${field} in the request`);
+        const uploaded = typeof file === 'object' ? file : { filename: undefined, size: 0 };
+        const fileId = `fake-${field}-${calls.length}`;
+        return ok(reply, {
+          ...sentMessage(chatId),
+          ...(field === 'photo'
+            ? { photo: [{ file_id: fileId, file_unique_id: fileId, width: 1, height: 1, file_size: uploaded.size }] }
+            : { document: { file_id: fileId, file_unique_id: fileId, file_name: uploaded.filename, file_size: uploaded.size } }),
+        });
       }
       case 'setWebhook':
         webhookUrl = String(params.url ?? '');
@@ -184,7 +205,9 @@ function multipartParams(body: Buffer, boundary: string): Record<string, unknown
     const content = part.slice(split + 4).replace(/\r\n$/, '');
     const name = /;\s*name="([^"]*)"/.exec(head)?.[1];
     if (name === undefined) continue;
-    const filename = /filename="([^"]*)"/.exec(head)?.[1];
+    // clients write the file name as raw UTF-8 bytes in the header
+    const rawName = /filename="([^"]*)"/.exec(head)?.[1];
+    const filename = rawName === undefined ? undefined : Buffer.from(rawName, 'latin1').toString('utf8');
     const text = Buffer.from(content, 'latin1').toString('utf8');
     params[name] = filename !== undefined ? { filename, size: content.length } : /^[[{]/.test(text) ? tryJson(text) : text;
   }

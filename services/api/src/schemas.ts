@@ -99,7 +99,19 @@ export const MessageDto = z
   })
   .meta({ id: 'Message' });
 
+export const UploadDto = z
+  .object({
+    id: z.uuid().describe('pass in `attachments` of a reply or note to this conversation'),
+    conversationId: z.uuid(),
+    fileName: z.string(),
+    contentType: z.string(),
+    size: z.number().int(),
+    sha256: z.string().describe('the blob key; the file is downloadable at /conversations/{id}/attachments/{sha256} once a message carries it'),
+    createdAt: z.date(),
+  })
+  .meta({ id: 'Upload' });
+
 /** Error responses for a route's documentation (and serialization) by status code. */
-export function errorResponses(...statuses: (400 | 401 | 403 | 404 | 409)[]): Record<number, typeof ErrorBody> {
+export function errorResponses(...statuses: (400 | 401 | 403 | 404 | 409 | 413 | 422)[]): Record<number, typeof ErrorBody> {
   return Object.fromEntries([401, ...statuses].map((s) => [s, ErrorBody]));
 }

@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { databaseEnv, httpEnv, logEnv, redisEnv, secretKeyEnv } from '@switchboard/config';
+import { blobEnv, databaseEnv, httpEnv, logEnv, redisEnv, secretKeyEnv } from '@switchboard/config';
 
 export const egressEnv = {
   ...databaseEnv,
   ...redisEnv,
   ...logEnv,
   ...secretKeyEnv,
+  ...blobEnv,
   ...httpEnv(3004),
   TELEGRAM_API_ROOT: z.url().default('https://api.telegram.org'),
   EGRESS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),

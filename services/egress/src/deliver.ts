@@ -1,6 +1,7 @@
 import type { Job } from 'bullmq';
-import type { OutboundJob } from '@switchboard/contracts';
-import { getAdapter, type Sender } from '@switchboard/channels';
+import type { BlobStore } from '@switchboard/blob';
+import type { Attachment, OutboundJob } from '@switchboard/contracts';
+import { getAdapter, type OutboundFile, type Sender } from '@switchboard/channels';
 import { claimForSending, loadDelivery, markContactUnreachable, markFailed, markRetrying, markSent, type Pool } from '@switchboard/db';
 import { AppError, PermanentError, RateLimitedError } from '@switchboard/errors';
 import type { Logger } from '@switchboard/log';
@@ -13,6 +14,8 @@ export interface DeliverDeps {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each channel's sender takes its own config shape
   senders: Partial<Record<string, Sender<any, any>>>;
   logger: Logger;
+  /** Where the files of agents' replies are; without it a reply with files fails permanently. */
+  blobs?: BlobStore;
 }
 
 /** How long a reply waits before checking again whether the one written before it went out. */
@@ -39,6 +42,7 @@ export async function deliverOutbound(deps: DeliverDeps, data: OutboundJob, job:
     const secrets = adapter.secretsSchema.safeParse(inbox.secrets);
     // a broken inbox will not mend itself between retries: an operator must fix it
     if (!config.success || !secrets.success) throw new PermanentError('inbox_misconfigured', `inbox ${inbox.id} has an invalid config or secrets`);
+    const files = await loadFiles(deps.blobs, delivery.attachments);
     const result = await send(
       {
         messageId: delivery.messageId,
@@ -46,6 +50,7 @@ export async function deliverOutbound(deps: DeliverDeps, data: OutboundJob, job:
         recipientExternalId: delivery.recipientExternalId,
         threadExternalId: delivery.threadExternalId,
         text: delivery.text,
+        files,
       },
       { id: inbox.id, channel: inbox.channel, config: config.data, secrets: secrets.data },
     );
@@ -55,6 +60,20 @@ export async function deliverOutbound(deps: DeliverDeps, data: OutboundJob, job:
     await recordFailure(deps, data, job, error);
     throw error;
   }
+}
+
+/** The bytes of a reply's files (`blob:<key>` references, as the API stores uploads). */
+async function loadFiles(blobs: BlobStore | undefined, attachments: readonly Attachment[]): Promise<OutboundFile[]> {
+  if (attachments.length === 0) return [];
+  if (!blobs) throw new PermanentError('attachments_not_configured', 'the reply has files but egress has no blob store');
+  return Promise.all(
+    attachments.map(async (a) => {
+      const key = a.externalId?.startsWith('blob:') ? a.externalId.slice('blob:'.length) : undefined;
+      const blob = key ? await blobs.get(key) : undefined;
+      if (!blob) throw new PermanentError('attachment_missing', `the file ${a.fileName ?? a.externalId ?? '?'} is not in the blob store`);
+      return { kind: a.kind, fileName: a.fileName ?? blob.fileName ?? 'file', contentType: a.mimeType ?? blob.contentType, bytes: blob.bytes };
+    }),
+  );
 }
 
 async function recordFailure(deps: DeliverDeps, data: OutboundJob, job: Pick<Job, 'attemptsMade' | 'opts'>, error: unknown): Promise<void> {

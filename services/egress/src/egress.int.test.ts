@@ -11,6 +11,11 @@ import {
   createTestDatabase, dropQueuePrefix, fixtureJson, inboundText, seedDesk, startFakeTelegram, testQueuePrefix, testRedisUrl, waitFor,
   type Desk, type FakeTelegram, type TestDatabase,
 } from '@switchboard/testkit';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLocalBlobStore, type BlobStore } from '@switchboard/blob';
+import type { Attachment } from '@switchboard/contracts';
 import { startEgress, type Egress, type EgressDeps } from './egress.ts';
 
 const BOT_TOKEN = '123456:TEST-token_abc';
@@ -32,10 +37,14 @@ let webchatQueue: Queue;
 let egress: Egress;
 let second: Egress;
 const pushes: { channel: string; payload: string }[] = [];
+let blobDir: string;
+let blobs: BlobStore;
 
 beforeAll(async () => {
   db = await createTestDatabase();
   fake = await startFakeTelegram();
+  blobDir = await mkdtemp(join(tmpdir(), 'sb-egress-blobs-'));
+  blobs = createLocalBlobStore({ dir: blobDir, maxBytes: 1024 * 1024 });
   const url = testRedisUrl();
   redis = {
     producer: createRedis(url, 'producer'),
@@ -58,6 +67,7 @@ beforeAll(async () => {
     prefix,
     logger: silentLogger(),
     inboxes: createInboxCache(db.pool, box, 1_000),
+    blobs,
     senders: {
       telegram: createTelegramSender({ apiRoot: fake.apiRoot }),
       webchat: createWebchatSender({ publish: (channel, payload) => redis.publisher.publish(channel, payload) }),
@@ -83,6 +93,7 @@ afterAll(async () => {
   if (redis) for (const r of Object.values(redis)) r.disconnect();
   await dropQueuePrefix(prefix);
   await db?.drop();
+  if (blobDir) await rm(blobDir, { recursive: true, force: true });
 });
 
 /** A customer writes first, as on the real path, so the conversation and contact identity exist. */
@@ -92,9 +103,9 @@ async function openConversation(desk: Desk, from: string, channel: EnabledChanne
   return outcome.conversationId;
 }
 
-async function writeReply(desk: Desk, conversationId: string, text: string): Promise<string> {
+async function writeReply(desk: Desk, conversationId: string, text: string | null, attachments: Attachment[] = []): Promise<string> {
   const { message } = await withTransaction(db.pool, (tx) =>
-    createOutboundMessage(tx, { conversationId, inboxId: desk.inbox.id, agentId: desk.agents[0]!.id, text, isPrivate: false }),
+    createOutboundMessage(tx, { conversationId, inboxId: desk.inbox.id, agentId: desk.agents[0]!.id, text, attachments, isPrivate: false }),
   );
   return message.id;
 }
@@ -284,6 +295,31 @@ describe('egress', () => {
     expect(await egress.sweep()).toBeGreaterThanOrEqual(1);
     await waitForStatus(id, 'sent');
     expect(sendsTo('510009')).toHaveLength(1);
+  });
+
+  it('reads a reply’s files from the blob store and sends them after the text', async () => {
+    const desk = await newDesk();
+    const conversationId = await openConversation(desk, '510050');
+    const pdf = Buffer.from('%PDF-1.4\n%%EOF\n');
+    const stored = await blobs.put(pdf, { contentType: 'application/pdf', fileName: 'guide.pdf' });
+    const id = await writeReply(desk, conversationId, 'See the guide', [
+      { kind: 'document', externalId: `blob:${stored.key}`, mimeType: 'application/pdf', fileName: 'guide.pdf', size: pdf.length },
+    ]);
+    await enqueue(id);
+    const call = await fake.waitForCall('sendDocument', (c) => String(c.params.chat_id) === '510050');
+    expect(call.params.document).toEqual({ filename: 'guide.pdf', size: pdf.length });
+    expect(await waitForStatus(id, 'sent')).toMatchObject({ external_id: '510050:1001', attempts: 1 });
+  });
+
+  it('fails a reply whose file is gone from the blob store at once, without sending its text', async () => {
+    const desk = await newDesk();
+    const conversationId = await openConversation(desk, '510051');
+    const id = await writeReply(desk, conversationId, 'See the guide', [
+      { kind: 'document', externalId: `blob:${'e'.repeat(64)}`, mimeType: 'application/pdf', fileName: 'lost.pdf', size: 10 },
+    ]);
+    await enqueue(id);
+    expect(await waitForStatus(id, 'failed')).toMatchObject({ error_code: 'attachment_missing', attempts: 1 });
+    expect(fake.calls.filter((c) => String(c.params.chat_id) === '510051')).toEqual([]);
   });
 
   it('publishes a web-chat reply to the visitor channel and records it as sent', async () => {

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { BlobStore } from '@switchboard/blob';
 import { Queue, type Worker } from 'bullmq';
 import { ENABLED_CHANNELS, outboundQueueFor, type ChannelId } from '@switchboard/contracts';
 import type { Sender } from '@switchboard/channels';
@@ -18,6 +19,8 @@ export interface EgressDeps {
   inboxes: InboxCache;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each channel's sender takes its own config shape
   senders: Partial<Record<string, Sender<any, any>>>;
+  /** The files of agents' replies (uploads through the API). */
+  blobs?: BlobStore;
   concurrency?: number;
   sweepIntervalMs?: number;
   /** Replies still pending this long are re-enqueued by the sweeper. */

@@ -1,4 +1,5 @@
 import Fastify from 'fastify';
+import { createBlobStore } from '@switchboard/blob';
 import { createEmailSender, createSmtpTransports, createTelegramSender, createWebchatSender } from '@switchboard/channels';
 import { decodeKey, loadConfig } from '@switchboard/config';
 import { createInboxCache, createPool, createSecretBox, isDatabaseReady } from '@switchboard/db';
@@ -26,6 +27,7 @@ try {
     prefix: env.QUEUE_PREFIX,
     logger,
     inboxes: createInboxCache(pool, createSecretBox(decodeKey(env.SWITCHBOARD_SECRET_KEY)!)),
+    blobs: createBlobStore(env),
     senders: {
       telegram: createTelegramSender({ apiRoot: env.TELEGRAM_API_ROOT }),
       webchat: createWebchatSender({ publish: (channel, payload) => publisher.publish(channel, payload) }),

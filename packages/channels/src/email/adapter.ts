@@ -39,7 +39,8 @@ export type EmailSecrets = z.infer<typeof EmailSecrets>;
 // to verify, and normalizing needs the async parse, so both live in the ingress.
 export const emailAdapter: ChannelAdapter<EmailInboxConfig, EmailSecrets> = {
   channel: 'email',
-  capabilities: { text: true, media: true, maxTextLength: 100_000 },
+  // ~18 MB of files is ~25 MB once base64-encoded: the common limit of Gmail, Yandex and Mail.ru
+  capabilities: { text: true, media: true, maxTextLength: 100_000, maxAttachmentBytes: 18 * 1024 * 1024, maxAttachmentTotalBytes: 18 * 1024 * 1024 },
   configSchema: EmailInboxConfig,
   secretsSchema: EmailSecrets,
   verify() {},

@@ -4,7 +4,7 @@ import nodemailer from 'nodemailer';
 import { SMTPServer } from 'smtp-server';
 import { PermanentError, RetryableError } from '@switchboard/errors';
 import type { InboxContext } from '../contract.ts';
-import { parseEmail } from './parse.ts';
+import { attachmentContents, parseEmail } from './parse.ts';
 import { createEmailSender, replySubject, type EmailOutboundMessage } from './send.ts';
 import { parseReplyAddress, threadDecision } from './threading.ts';
 
@@ -87,6 +87,25 @@ describe('createEmailSender against a local SMTP server', () => {
     expect(sent.inReplyTo).toBeUndefined();
     expect(sent.references).toEqual([]);
     expect(sent.subject).toBe('Re: your message');
+  });
+
+  it('attaches the reply’s files with their names (non-ASCII too) and types; a files-only reply is sent', async () => {
+    const pdf = Buffer.from('%PDF-1.4\n%âãÏÓ\n1 0 obj <<>> endobj\n%%EOF\n', 'latin1');
+    const png = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
+    await send(reply({
+      text: null,
+      files: [
+        { kind: 'document', fileName: 'Счёт №42.pdf', contentType: 'application/pdf', bytes: pdf },
+        { kind: 'image', fileName: 'screen.png', contentType: 'image/png', bytes: png },
+      ],
+    }), inbox);
+    const sent = await parseEmail(received.at(-1)!);
+    expect(sent.attachments.map((a) => [a.filename, a.contentType, a.size])).toEqual([
+      ['Счёт №42.pdf', 'application/pdf', pdf.length],
+      ['screen.png', 'image/png', png.length],
+    ]);
+    expect(attachmentContents(sent)).toEqual([pdf, png]);
+    expect(sent.inReplyTo).toBe('<last@mail.example>');
   });
 
   it('maps a 550 rejection to PermanentError and a 452 to RetryableError', async () => {

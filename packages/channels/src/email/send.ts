@@ -34,7 +34,8 @@ export interface EmailOutboundMessage extends OutboundMessage {
 export function createEmailSender(deps: EmailSenderDeps) {
   return async (msg: EmailOutboundMessage, inbox: InboxContext): Promise<SendResult> => {
     const config = configOf(inbox);
-    if (!msg.text && !msg.html) throw new PermanentError('empty_message', 'an email needs a text or HTML body');
+    const files = msg.files ?? [];
+    if (!msg.text && !msg.html && files.length === 0) throw new PermanentError('empty_message', 'an email needs a body or a file');
     const domain = config.replyDomain ?? domainOf(config.address);
     const messageId = `<${randomUUID()}@${domain}>`;
     const parent = messageIds(msg.replyToExternalId ?? undefined)[0];
@@ -47,8 +48,11 @@ export function createEmailSender(deps: EmailSenderDeps) {
       messageId,
       ...(parent ? { inReplyTo: parent } : {}),
       ...(references.length > 0 ? { references } : {}),
-      text: msg.text ?? undefined,
-      html: msg.html ?? (msg.text ? textToHtml(msg.text) : undefined),
+      text: msg.text ?? '',
+      html: msg.html ?? textToHtml(msg.text ?? ''),
+      ...(files.length > 0
+        ? { attachments: files.map((f) => ({ filename: f.fileName, content: f.bytes, contentType: f.contentType })) }
+        : {}),
     };
     try {
       await deps.transportFor(inbox).sendMail(mail);

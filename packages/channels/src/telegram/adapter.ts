@@ -19,7 +19,14 @@ export type TelegramSecrets = z.infer<typeof TelegramSecrets>;
 
 export const telegramAdapter: ChannelAdapter<TelegramConfig, TelegramSecrets> = {
   channel: 'telegram',
-  capabilities: { text: true, media: true, maxTextLength: TELEGRAM_MAX_TEXT_LENGTH },
+  // Bot API uploads: 50 MB per file (photos over 10 MB go as documents); files go one message each
+  capabilities: {
+    text: true,
+    media: true,
+    maxTextLength: TELEGRAM_MAX_TEXT_LENGTH,
+    maxAttachmentBytes: 50 * 1024 * 1024,
+    maxAttachmentTotalBytes: 10 * 50 * 1024 * 1024,
+  },
   configSchema: TelegramConfig,
   secretsSchema: TelegramSecrets,
   verify: verifyTelegramRequest,

@@ -53,6 +53,30 @@ describe('createTelegramSender against a fake Bot API', () => {
     expect(Math.abs(result.sentAt.getTime() - Date.now())).toBeLessThan(5_000);
   });
 
+  it('sends the text, then a PNG as a photo and a PDF as a document; only the first answers the customer', async () => {
+    const png = Buffer.alloc(2048, 1);
+    const pdf = Buffer.from('%PDF-1.4\n%%EOF\n');
+    const msg = message({ text: 'Here are the files', files: [
+      { kind: 'image', fileName: 'screen.png', contentType: 'image/png', bytes: png },
+      { kind: 'document', fileName: 'Счёт.pdf', contentType: 'application/pdf', bytes: pdf },
+    ] });
+    const result = await send({ ...msg, replyToExternalId: `${msg.recipientExternalId}:77` }, inbox);
+    const ofChat = fake.calls.filter((c) => String(c.params.chat_id) === msg.recipientExternalId);
+    expect(ofChat.map((c) => c.method)).toEqual(['sendMessage', 'sendPhoto', 'sendDocument']);
+    expect(ofChat[0]!.params.reply_parameters).toEqual({ message_id: 77, allow_sending_without_reply: true });
+    expect(ofChat[1]!.params).toEqual({ chat_id: msg.recipientExternalId, photo: { filename: 'screen.png', size: png.length } });
+    expect(ofChat[2]!.params).toEqual({ chat_id: msg.recipientExternalId, document: { filename: 'Счёт.pdf', size: pdf.length } });
+    expect(result.externalMessageId).toBe(`${msg.recipientExternalId}:1002`);
+  });
+
+  it('sends a files-only reply; a GIF goes as a document so Telegram keeps it byte for byte', async () => {
+    const msg = message({ text: null, files: [{ kind: 'image', fileName: 'a.gif', contentType: 'image/gif', bytes: Buffer.from('GIF89a') }] });
+    const result = await send(msg, inbox);
+    const ofChat = fake.calls.filter((c) => String(c.params.chat_id) === msg.recipientExternalId);
+    expect(ofChat.map((c) => c.method)).toEqual(['sendDocument']);
+    expect(result.externalMessageId).toBe(`${msg.recipientExternalId}:1000`);
+  });
+
   it('omits reply parameters for a message of another chat', async () => {
     const msg = message({ replyToExternalId: '999:12' });
     await send(msg, inbox);

@@ -1,6 +1,6 @@
 import { PermanentError } from '@switchboard/errors';
 import { Telegram } from 'telegraf';
-import type { InboxContext, OutboundMessage, Sender } from '../contract.ts';
+import type { InboxContext, OutboundFile, OutboundMessage, Sender } from '../contract.ts';
 import { splitText } from '../shared/split-text.ts';
 import { TelegramSecrets } from './adapter.ts';
 import { classifyTelegramError } from './classify.ts';
@@ -13,7 +13,7 @@ export interface TelegramSenderDeps {
 
 /**
  * Sends agent replies with telegraf's API client. A text longer than 4096 characters goes out
- * as several messages in order; the result names the last one. Throws what `classifyTelegramError`
+ * as several messages in order, then each file as a photo or document; the result names the last one. Throws what `classifyTelegramError`
  * returns. A retry after a failure part-way through a long text resends the earlier parts.
  */
 export function createTelegramSender(deps: TelegramSenderDeps = {}): Sender {
@@ -22,21 +22,30 @@ export function createTelegramSender(deps: TelegramSenderDeps = {}): Sender {
   const apiRoot = withTrailingSlash(deps.apiRoot ?? 'https://api.telegram.org');
   return async (msg, inbox) => {
     const chunks = splitText(msg.text ?? '', TELEGRAM_MAX_TEXT_LENGTH);
-    if (chunks.length === 0) throw new PermanentError('empty_message', 'Telegram cannot send a message without text');
+    const files = msg.files ?? [];
+    if (chunks.length === 0 && files.length === 0) throw new PermanentError('empty_message', 'Telegram cannot send a message without text or a file');
     const telegram = new Telegram(botTokenOf(inbox), { apiRoot, webhookReply: false });
     const replyTo = replyMessageId(msg);
+    // only the first message answers the customer's; the original may have been deleted
+    // meanwhile: send anyway rather than fail with 400
+    let extra: object = replyTo !== undefined ? { reply_parameters: { message_id: replyTo, allow_sending_without_reply: true } } : {};
     let last: { message_id: number; date: number } | undefined;
-    for (const [index, text] of chunks.entries()) {
-      const extra =
-        index === 0 && replyTo !== undefined
-          ? // the original may have been deleted meanwhile: send anyway rather than fail with 400
-            { reply_parameters: { message_id: replyTo, allow_sending_without_reply: true } }
-          : {};
+    const sendOne = async (call: () => Promise<{ message_id: number; date: number }>) => {
       try {
-        last = await telegram.sendMessage(msg.recipientExternalId, text, extra);
+        last = await call();
       } catch (error) {
         throw classifyTelegramError(error);
       }
+      extra = {};
+    };
+    for (const text of chunks) await sendOne(() => telegram.sendMessage(msg.recipientExternalId, text, extra));
+    for (const file of files) {
+      const input = { source: file.bytes, filename: file.fileName };
+      await sendOne(() =>
+        sendsAsPhoto(file)
+          ? telegram.sendPhoto(msg.recipientExternalId, input, extra)
+          : telegram.sendDocument(msg.recipientExternalId, input, extra),
+      );
     }
     const sent = last!;
     return {
@@ -46,6 +55,14 @@ export function createTelegramSender(deps: TelegramSenderDeps = {}): Sender {
       sentAt: new Date(sent.date * 1000),
     };
   };
+}
+
+const PHOTO_TYPES = new Set(['image/jpeg', 'image/png', 'image/webp']);
+/** sendPhoto takes JPEG/PNG/WebP up to 10 MB and recompresses them; anything else goes as a document, byte for byte. */
+const MAX_PHOTO_BYTES = 10 * 1024 * 1024;
+
+function sendsAsPhoto(file: OutboundFile): boolean {
+  return PHOTO_TYPES.has(file.contentType) && file.bytes.length <= MAX_PHOTO_BYTES;
 }
 
 /** Egress keeps senders of every channel in one map, so the secrets arrive untyped. */

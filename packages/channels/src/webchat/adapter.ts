@@ -18,7 +18,7 @@ export type WebchatSecrets = z.infer<typeof WebchatSecrets>;
 
 export const webchatAdapter: ChannelAdapter<WebchatConfig, WebchatSecrets> = {
   channel: 'webchat',
-  capabilities: { text: true, media: false, maxTextLength: WEBCHAT_MAX_TEXT_LENGTH },
+  capabilities: { text: true, media: false, maxTextLength: WEBCHAT_MAX_TEXT_LENGTH, maxAttachmentBytes: 0, maxAttachmentTotalBytes: 0 },
   configSchema: WebchatConfig,
   secretsSchema: WebchatSecrets,
   verify: verifyWebchatRequest,

@@ -1,12 +1,25 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { createOutboundMessage, getConversation, getMessage, listMessages, withTransaction, type Message } from '@switchboard/db';
-import { conflict, forbidden, notFound } from '@switchboard/errors';
+import { getAdapter } from '@switchboard/channels';
+import type { ChannelId } from '@switchboard/contracts';
+import {
+  createOutboundMessage,
+  getConversation,
+  getMessage,
+  listMessages,
+  uploadAttachment,
+  uploadsOf,
+  withTransaction,
+  type Message,
+  type Upload,
+} from '@switchboard/db';
+import { conflict, forbidden, HttpError, notFound } from '@switchboard/errors';
 import { onAgentReply } from '@switchboard/routing';
 import { mayActOn, principalOf } from '../auth.ts';
 import type { ApiDeps, ZodApp } from '../deps.ts';
 import { requestDelivery } from '../enqueue.ts';
 import { findMessageByIdempotencyKey, isUniqueViolation, lockConversation } from '../sql.ts';
+import { invalidField } from '../error-handler.ts';
 import { errorResponses, IdParams, MessageDto } from '../schemas.ts';
 
 const ListQuery = z.object({
@@ -19,10 +32,18 @@ const Page = z.object({
   nextAfterSeq: z.number().int().nullable().describe('pass as after_seq for the next page; null on the last page'),
 });
 
-const ReplyBody = z.object({
-  text: z.string().min(1).max(4096).refine((t) => t.trim().length > 0, 'must not be blank'),
-  private: z.boolean().default(false).describe('a note for staff only; never sent to the customer'),
-});
+const ReplyBody = z
+  .object({
+    text: z.string().min(1).max(4096).refine((t) => t.trim().length > 0, 'must not be blank').optional(),
+    attachments: z
+      .array(z.uuid())
+      .max(10)
+      .refine((ids) => new Set(ids).size === ids.length, 'must not repeat an upload')
+      .default([])
+      .describe('upload ids from POST /conversations/{id}/attachments'),
+    private: z.boolean().default(false).describe('a note for staff only; never sent to the customer'),
+  })
+  .refine((body) => body.text !== undefined || body.attachments.length > 0, { path: ['text'], message: 'is required unless attachments are given' });
 
 const ReplyHeaders = z.looseObject({
   'idempotency-key': z.string().min(1).max(200).optional().describe('a retried request with the same key returns the first message (200)'),
@@ -33,7 +54,7 @@ type ReplyOutcome = { message: Message; created: boolean; channel: string };
 async function storeReply(
   deps: ApiDeps,
   request: FastifyRequest,
-  input: { conversationId: string; text: string; isPrivate: boolean; idempotencyKey: string | undefined },
+  input: { conversationId: string; text: string | null; uploadIds: string[]; isPrivate: boolean; idempotencyKey: string | undefined },
 ): Promise<ReplyOutcome> {
   const principal = principalOf(request);
   return withTransaction(deps.pool, async (tx) => {
@@ -50,11 +71,16 @@ async function storeReply(
       if (!mayActOn(principal, conversation)) throw forbidden('only the assignee, a supervisor or an admin may reply');
       if (conversation.status === 'resolved') throw conflict('conversation_resolved', 'the conversation is resolved; reopen it to reply');
     }
+    const uploads = await uploadsOf(tx, input.conversationId, input.uploadIds);
+    const missing = input.uploadIds.findIndex((id) => !uploads.some((u) => u.id === id));
+    if (missing >= 0) throw invalidField(`body.attachments.${missing}`, 'no such upload in this conversation');
+    if (!input.isPrivate) assertChannelCanSend(channel as ChannelId, uploads);
     const result = await createOutboundMessage(tx, {
       conversationId: input.conversationId,
       inboxId: conversation.inboxId,
       agentId: principal.agentId,
       text: input.text,
+      attachments: uploads.map(uploadAttachment),
       isPrivate: input.isPrivate,
       idempotencyKey: input.idempotencyKey,
     });
@@ -62,6 +88,21 @@ async function storeReply(
     if (result.created && !input.isPrivate) await onAgentReply(tx, input.conversationId, result.message.id, deps.clock.now());
     return { ...result, channel };
   });
+}
+
+/** Refuses, before anything is queued, files the customer's channel could not deliver. */
+function assertChannelCanSend(channel: ChannelId, uploads: readonly Upload[]): void {
+  if (uploads.length === 0) return;
+  const { media, maxAttachmentBytes, maxAttachmentTotalBytes } = getAdapter(channel).capabilities;
+  if (!media) throw new HttpError(422, 'channel_cannot_send_attachments', `${channel} conversations cannot carry files yet; send text`);
+  const tooLarge = uploads.find((u) => u.size > maxAttachmentBytes);
+  if (tooLarge) {
+    throw new HttpError(422, 'attachment_too_large_for_channel', `${tooLarge.fileName} is ${tooLarge.size} bytes; ${channel} takes at most ${maxAttachmentBytes}`);
+  }
+  const total = uploads.reduce((sum, u) => sum + u.size, 0);
+  if (total > maxAttachmentTotalBytes) {
+    throw new HttpError(422, 'attachment_too_large_for_channel', `the files add up to ${total} bytes; ${channel} takes at most ${maxAttachmentTotalBytes} per reply`);
+  }
 }
 
 export function registerMessageRoutes(deps: ApiDeps, app: ZodApp): void {
@@ -94,13 +135,19 @@ export function registerMessageRoutes(deps: ApiDeps, app: ZodApp): void {
         params: IdParams,
         headers: ReplyHeaders,
         body: ReplyBody,
-        response: { 200: MessageDto, 201: MessageDto, ...errorResponses(400, 403, 404, 409) },
+        response: { 200: MessageDto, 201: MessageDto, ...errorResponses(400, 403, 404, 409, 422) },
       },
     },
     async (request, reply) => {
       const { id } = request.params;
       if (!(await getConversation(deps.pool, id, principalOf(request)))) throw notFound('conversation');
-      const input = { conversationId: id, text: request.body.text, isPrivate: request.body.private, idempotencyKey: request.headers['idempotency-key'] };
+      const input = {
+        conversationId: id,
+        text: request.body.text ?? null,
+        uploadIds: request.body.attachments,
+        isPrivate: request.body.private,
+        idempotencyKey: request.headers['idempotency-key'],
+      };
       let outcome: ReplyOutcome;
       try {
         outcome = await storeReply(deps, request, input);
