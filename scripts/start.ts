@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL } from '@switchboard/config';
+import { setUpDemo, waitUntilReady } from './demo-setup.ts';
 import { prepareDatabase } from './migrate.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -23,16 +24,28 @@ const SERVICES = [
   { name: 'ingress-email', port: base + 5 },
 ] as const;
 
-function localSecrets(): Record<string, string> {
-  const dir = `${root}.switchboard`;
-  const file = `${dir}/local.env`;
+// SWITCHBOARD_STATE_DIR moves the generated secrets elsewhere (the process test uses a temporary one)
+const stateDir = process.env.SWITCHBOARD_STATE_DIR || `${root}.switchboard`;
+const stateFile = `${stateDir}/local.env`;
+
+function readLocal(): Record<string, string> {
   const saved: Record<string, string> = {};
-  if (existsSync(file)) {
-    for (const line of readFileSync(file, 'utf8').split('\n')) {
+  if (existsSync(stateFile)) {
+    for (const line of readFileSync(stateFile, 'utf8').split('\n')) {
       const m = /^([A-Z_]+)=(.*)$/.exec(line.trim());
       if (m) saved[m[1]!] = m[2]!;
     }
   }
+  return saved;
+}
+
+function writeLocal(values: Record<string, string>): void {
+  mkdirSync(stateDir, { recursive: true });
+  writeFileSync(stateFile, Object.entries(values).map(([k, v]) => `${k}=${v}`).join('\n') + '\n', { mode: 0o600 });
+}
+
+function localSecrets(): Record<string, string> {
+  const saved = readLocal();
   const wanted = {
     SWITCHBOARD_SECRET_KEY: () => randomBytes(32).toString('base64'),
     SWITCHBOARD_ADMIN_TOKEN: () => `sba_${randomBytes(24).toString('base64url')}`,
@@ -44,9 +57,8 @@ function localSecrets(): Record<string, string> {
     changed = true;
   }
   if (changed) {
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(file, Object.entries(saved).map(([k, v]) => `${k}=${v}`).join('\n') + '\n', { mode: 0o600 });
-    console.log(`generated local secrets in ${file}`);
+    writeLocal(saved);
+    console.log(`generated local secrets in ${stateFile}`);
   }
   return saved;
 }
@@ -76,7 +88,8 @@ const restarts = new Map<string, number[]>();
 function run(service: (typeof SERVICES)[number]): void {
   const child = spawn(process.execPath, [`services/${service.name}/src/main.ts`], {
     cwd: root,
-    env: { ...env, PORT: String(service.port) },
+    // the webchat service serves the demo shop page (/demo/<inboxId>) that `pnpm start` prints
+    env: { ...env, PORT: String(service.port), ...(service.name === 'ingress-webchat' && { WEBCHAT_DEMO: env.WEBCHAT_DEMO ?? 'true' }) },
     stdio: 'inherit',
   });
   children.set(service.name, child);
@@ -122,3 +135,28 @@ Switchboard is starting:
   Email ingress health   http://localhost:${base + 5}/readyz (polls every email inbox over IMAP)
 Press Ctrl+C to stop.
 `);
+
+/** Once the API is ready: the demo queue, agent and inbox, and how to try them. */
+async function announceDemo(): Promise<void> {
+  const apiUrl = `http://127.0.0.1:${base}`;
+  if (!(await waitUntilReady(apiUrl, Date.now() + 60_000, () => stopping))) {
+    if (!stopping) console.error('the API did not become ready within 60 s; no demo set up');
+    return;
+  }
+  const demo = await setUpDemo({
+    apiUrl,
+    adminToken: token!,
+    savedAgentToken: process.env.DEMO_AGENT_TOKEN || readLocal().DEMO_AGENT_TOKEN,
+    saveToken: (value) => writeLocal({ ...readLocal(), DEMO_AGENT_TOKEN: value }),
+  });
+  const agentToken = demo.agentToken ?? '<the Demo agent token: not in .switchboard/local.env>';
+  console.log(`
+Demo web chat:
+  Open                   ${env.WEBCHAT_BASE_URL}/demo/${demo.inboxId}
+  Demo agent token       ${demo.agentToken ? `${demo.agentToken}  (saved in .switchboard/local.env as DEMO_AGENT_TOKEN)` : agentToken}
+  The agent's chats      curl -H 'authorization: Bearer ${agentToken}' 'http://localhost:${base}/api/v1/conversations?assignee=me'
+  Reply as the agent     curl -H 'authorization: Bearer ${agentToken}' -H 'content-type: application/json' \\
+                           -d '{"text":"Hello from the desk"}' http://localhost:${base}/api/v1/conversations/<conversationId>/messages
+`);
+}
+announceDemo().catch((error: unknown) => console.error(`could not set up the demo: ${(error as Error).message}`));

@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -31,12 +34,15 @@ let fake: FakeTelegram;
 let child: ChildProcess;
 let base: number;
 let output = '';
+let stateDir: string;
 const prefix = testQueuePrefix();
 
 beforeAll(async () => {
   db = await createTestDatabase();
   fake = await startFakeTelegram();
   base = await freeBasePort();
+  // the demo agent's token is written here, not into the repository's .switchboard/
+  stateDir = await mkdtemp(join(tmpdir(), 'sb-start-state-'));
   child = spawn(process.execPath, ['scripts/start.ts'], {
     cwd: root,
     env: {
@@ -49,6 +55,7 @@ beforeAll(async () => {
       SWITCHBOARD_SECRET_KEY: randomBytes(32).toString('base64'),
       TELEGRAM_API_ROOT: fake.apiRoot,
       LOG_LEVEL: 'warn',
+      SWITCHBOARD_STATE_DIR: stateDir,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -61,6 +68,7 @@ afterAll(async () => {
   await fake.close();
   await dropQueuePrefix(prefix);
   await db.drop();
+  await rm(stateDir, { recursive: true, force: true });
 });
 
 describe('pnpm start', () => {
@@ -72,6 +80,20 @@ describe('pnpm start', () => {
       );
     }
     expect(output).toContain(`http://localhost:${base}/docs`);
+  }, 30_000);
+
+  it('sets up a demo web chat with an online agent and prints where to try it', async () => {
+    const demoUrl = await waitFor(() => new RegExp(`http://localhost:${base + 2}/demo/[0-9a-f-]{36}`).exec(output)?.[0], {
+      timeoutMs: 20_000,
+      what: `the demo URL\n${output}`,
+    });
+    const page = await fetch(demoUrl.replace('localhost', '127.0.0.1'));
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('/widget.js');
+    const saved = /DEMO_AGENT_TOKEN=(\S+)/.exec(await readFile(join(stateDir, 'local.env'), 'utf8'))?.[1];
+    expect(output).toContain(`Bearer ${saved}`);
+    const me = await apiClient(`http://127.0.0.1:${base}`, saved!).get('/api/v1/me');
+    expect(me.body).toMatchObject({ name: 'Demo agent', status: 'online' });
   }, 30_000);
 
   it('carries a Telegram message to an agent and the reply back, across processes', async () => {

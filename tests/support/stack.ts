@@ -55,7 +55,7 @@ export async function startStack(options: { logger?: Logger; sweepIntervalMs?: n
   const blobs = createLocalBlobStore({ dir: blobDir, maxBytes: 5 * 1024 * 1024 });
 
   const telegramApp = await buildTelegramIngress({ pool: db.pool, producer, inboxes, logger, readiness });
-  const webchatApp = await buildWebchatIngress({ pool: db.pool, producer, subscriber, secretBox: box, logger, readiness });
+  const webchatApp = await buildWebchatIngress({ pool: db.pool, producer, subscriber, secretBox: box, logger, readiness, demo: true, blobs });
   const telegramUrl = await listen(telegramApp);
   const webchatUrl = await listen(webchatApp);
   const apiApp = await buildApi({
@@ -67,6 +67,7 @@ export async function startStack(options: { logger?: Logger; sweepIntervalMs?: n
     publicUrls: { telegramWebhookBase: telegramUrl, webchatBase: webchatUrl },
     readiness,
     blobs,
+    publish: (channel, payload) => publisher.publish(channel, payload),
   });
   const apiUrl = await listen(apiApp);
 

@@ -19,17 +19,24 @@ export interface InboxContext<Cfg = unknown, Sec = unknown> {
 }
 
 /** One agent reply to deliver, as egress loads it from the database. */
-/** A file of an agent reply, read from the blob store by egress. */
+/**
+ * A file of an agent reply. Senders that upload the file call `read()` (egress reads the blob
+ * store then; a missing blob throws a PermanentError); web chat only links to it by `blobKey`.
+ */
 export interface OutboundFile {
   kind: 'image' | 'video' | 'audio' | 'voice' | 'document' | 'sticker' | 'other';
   fileName: string;
   contentType: string;
-  bytes: Buffer;
+  size: number;
+  blobKey: string;
+  read(): Promise<Buffer>;
 }
 
 export interface OutboundMessage {
   messageId: string;
   conversationId: string;
+  /** The message's place in its conversation (web chat hands it to the widget for re-sync). */
+  seq?: number;
   /** The customer's address on the platform (Telegram chat id, web-chat visitor id). */
   recipientExternalId: string;
   threadExternalId: string;

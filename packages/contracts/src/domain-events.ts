@@ -24,6 +24,8 @@ export const DomainEventType = z.enum([
   'conversation.abandoned',
   'conversation.transferred',
   'conversation.status_changed',
+  'conversation.typing',
+  'conversation.callback_completed',
   'queue.full',
   'routing.alert',
   'sla.breached',

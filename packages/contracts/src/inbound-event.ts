@@ -21,6 +21,12 @@ export const Attachment = z.object({
 });
 export type Attachment = z.infer<typeof Attachment>;
 
+/** The attachment kind a MIME type suggests: image/video/audio by its top-level type, else document. */
+export function attachmentKindOf(contentType: string): Attachment['kind'] {
+  const type = contentType.split('/')[0];
+  return type === 'image' ? 'image' : type === 'video' ? 'video' : type === 'audio' ? 'audio' : 'document';
+}
+
 export const Content = z.object({
   text: z.string().max(100_000).optional(),
   html: z.string().max(1_000_000).optional(),
@@ -32,6 +38,14 @@ export type Content = z.infer<typeof Content>;
 
 export const DeliveryState = z.enum(['sent', 'delivered', 'read', 'failed']);
 export type DeliveryState = z.infer<typeof DeliveryState>;
+
+export const CallbackRequest = z.object({
+  phone: z.string().min(3).max(64),
+  /** As the customer put it ("today after 6 pm") or an ISO time; agents read it, nothing parses it. */
+  preferredTime: z.string().max(200).optional(),
+  note: z.string().max(2000).optional(),
+});
+export type CallbackRequest = z.infer<typeof CallbackRequest>;
 
 export const InboundEventType = z.enum(['message', 'message_edited', 'delivery_status', 'callback_request', 'call']);
 
@@ -62,6 +76,8 @@ export const InboundEvent = z.object({
   status: z
     .object({ externalMessageId: Id, state: DeliveryState, error: z.string().max(2000).optional() })
     .optional(),
+  /** A `callback_request`: whom to call and when; it opens a conversation of kind `callback`. */
+  callback: CallbackRequest.optional(),
   /** ISO-8601 times. */
   sentAt: z.iso.datetime({ offset: true }),
   receivedAt: z.iso.datetime({ offset: true }),

@@ -1,3 +1,4 @@
+import { appendEvent } from './events.ts';
 import type { Queryable } from './pool.ts';
 import type { Role } from './agents.ts';
 
@@ -21,7 +22,38 @@ export interface Conversation {
   createdAt: Date;
   updatedAt: Date;
   resolvedAt: Date | null;
+  kind: ConversationKind;
+  /** A callback request and, once called, its outcome; null for chats. */
+  callback: CallbackDetails | null;
   contact: { id: string; name: string | null; email: string | null; phone: string | null };
+}
+
+export const CONVERSATION_KINDS = ['chat', 'callback'] as const;
+export type ConversationKind = (typeof CONVERSATION_KINDS)[number];
+export const CALLBACK_OUTCOMES = ['done', 'failed'] as const;
+
+export interface CallbackDetails {
+  phone: string;
+  preferredTime?: string;
+  note?: string;
+  requestedAt: string;
+  outcome?: (typeof CALLBACK_OUTCOMES)[number];
+  outcomeNote?: string;
+  completedAt?: string;
+  completedBy?: string | null;
+}
+
+/** Records how the call went; the caller resolves the conversation in the same transaction. */
+export async function recordCallbackOutcome(
+  db: Queryable,
+  id: string,
+  outcome: { outcome: (typeof CALLBACK_OUTCOMES)[number]; note?: string | undefined; agentId: string | null; at: Date },
+): Promise<void> {
+  await db.query(
+    `update conversations set callback = coalesce(callback, '{}'::jsonb) || $2::jsonb, updated_at = now() where id = $1 and kind = 'callback'`,
+    [id, JSON.stringify({ outcome: outcome.outcome, ...(outcome.note ? { outcomeNote: outcome.note } : {}), completedAt: outcome.at.toISOString(), completedBy: outcome.agentId })],
+  );
+  await appendEvent(db, { type: 'conversation.callback_completed', conversationId: id, agentId: outcome.agentId, payload: { outcome: outcome.outcome } });
 }
 
 export const SELECT_CONVERSATION = `
@@ -29,6 +61,7 @@ export const SELECT_CONVERSATION = `
          c.status, c.routing_state as "routingState", c.queue_id as "queueId", c.priority,
          c.enqueued_at as "enqueuedAt", c.assignee_id as "assigneeId", c.last_message_at as "lastMessageAt",
          c.version, c.created_at as "createdAt", c.updated_at as "updatedAt", c.resolved_at as "resolvedAt",
+         c.kind, c.callback,
          jsonb_build_object('id', k.id, 'name', k.name, 'email', k.email, 'phone', k.phone) as contact
     from conversations c join contacts k on k.id = c.contact_id`;
 

@@ -91,12 +91,18 @@ async function openConversation(
   if (reopened.rows[0]) return { ...reopened.rows[0], how: 'reopened' };
 
   const created = await tx.query<{ id: string; queueId: string | null; routingState: string }>(
-    `insert into conversations(inbox_id, contact_id, channel, thread_key, queue_id, routing_state, enqueued_at)
+    `insert into conversations(inbox_id, contact_id, channel, thread_key, queue_id, routing_state, enqueued_at, kind, callback)
      select i.id, $2, i.channel, $3, i.default_queue_id,
-            case when i.default_queue_id is null then 'unrouted' else 'queued' end, now()
+            case when i.default_queue_id is null then 'unrouted' else 'queued' end, now(), $4, $5
        from inboxes i where i.id = $1
      returning id, queue_id as "queueId", routing_state as "routingState"`,
-    [event.inboxId, contactId, thread],
+    [
+      event.inboxId,
+      contactId,
+      thread,
+      event.type === 'callback_request' ? 'callback' : 'chat',
+      event.type === 'callback_request' && event.callback ? JSON.stringify({ ...event.callback, requestedAt: event.sentAt }) : null,
+    ],
   );
   if (!created.rows[0]) throw new Error(`inbox ${event.inboxId} does not exist`);
   return { ...created.rows[0], how: 'created' };

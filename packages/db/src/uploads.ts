@@ -1,4 +1,4 @@
-import type { Attachment } from '@switchboard/contracts';
+import { attachmentKindOf, type Attachment } from '@switchboard/contracts';
 import type { Queryable } from './pool.ts';
 
 /** A file an agent uploaded to a conversation; a reply attaches it by id. */
@@ -43,7 +43,7 @@ export async function uploadsOf(db: Queryable, conversationId: string, ids: read
 /** How a message carries an uploaded file: the same `blob:<key>` reference inbound files use. */
 export function uploadAttachment(upload: Upload): Attachment {
   return {
-    kind: attachmentKind(upload.contentType),
+    kind: attachmentKindOf(upload.contentType),
     externalId: `blob:${upload.blobKey}`,
     mimeType: upload.contentType,
     fileName: upload.fileName,
@@ -51,10 +51,3 @@ export function uploadAttachment(upload: Upload): Attachment {
   };
 }
 
-function attachmentKind(contentType: string): Attachment['kind'] {
-  const type = contentType.split('/')[0];
-  if (type === 'image') return 'image';
-  if (type === 'video') return 'video';
-  if (type === 'audio') return 'audio';
-  return 'document';
-}

@@ -110,7 +110,7 @@ async function routeInTransaction(client: PoolClient, queue: QueueConfig, id: st
 /** Locks the conversation if it still waits in this queue; someone else holding it means it is being changed: skip it. */
 async function lockWaiting(client: PoolClient, queueId: string, id: string): Promise<Waiting | undefined> {
   const { rows } = await client.query<Waiting>(
-    `select id, channel, version, priority, coalesce(enqueued_at, created_at) as "enqueuedAt", step_no as "stepNo", step_started_at as "stepStartedAt",
+    `select id, capacity_channel as channel, version, priority, coalesce(enqueued_at, created_at) as "enqueuedAt", step_no as "stepNo", step_started_at as "stepStartedAt",
             required_skills as "requiredSkills", sticky_agent_id as "stickyAgentId", offer_attempts as "offerAttempts",
             overflow_depth as "overflowDepth"
        from conversations

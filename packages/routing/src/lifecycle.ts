@@ -51,7 +51,7 @@ export interface HandoverConversation {
 /** Locks the conversation, then its pending offer: the engine's lock order. */
 export async function lockForHandover(tx: PoolClient, conversationId: string): Promise<HandoverConversation | undefined> {
   const { rows } = await tx.query<Omit<HandoverConversation, 'offer'>>(
-    `select id, channel, status, routing_state as "routingState", queue_id as "queueId", assignee_id as "assigneeId",
+    `select id, capacity_channel as channel, status, routing_state as "routingState", queue_id as "queueId", assignee_id as "assigneeId",
             load_pool as pool, load_cost as cost, offer_attempts as "offerAttempts"
        from conversations where id = $1 for update`,
     [conversationId],

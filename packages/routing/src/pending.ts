@@ -50,7 +50,7 @@ export async function setConversationStatus(
 /** The same, in the caller's transaction (the inbound path reopens on the customer's reply). */
 export async function changeConversationStatus(tx: Queryable, conversationId: string, status: LiveStatus, now: Date, snoozedUntil: Date | null = null): Promise<StatusChange> {
   const { rows } = await tx.query<Row>(
-    `select c.status, c.routing_state as "routingState", c.queue_id as "queueId", c.assignee_id as "assigneeId", c.channel,
+    `select c.status, c.routing_state as "routingState", c.queue_id as "queueId", c.assignee_id as "assigneeId", c.capacity_channel as channel,
             c.load_pool as pool, c.load_cost as cost, c.units_released_at as "releasedAt", q.release_on_pending as "releaseOnPending"
        from conversations c left join queues q on q.id = c.queue_id where c.id = $1 for update of c`,
     [conversationId],

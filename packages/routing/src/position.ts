@@ -1,5 +1,7 @@
 import type { Queryable } from '@switchboard/db';
+import { isOpen } from './business-hours.ts';
 import type { Clock } from './clock.ts';
+import { loadSlaContext } from './sla.ts';
 
 export interface QueuePosition {
   queueId: string;
@@ -23,7 +25,7 @@ export async function queuePosition(db: Queryable, conversationId: string, clock
   const now = clock.now();
   const { rows } = await db.query<{ queueId: string; channel: string; ahead: number }>(
     `with me as (
-       select id, queue_id, channel, priority, enqueued_at - make_interval(secs => age_adjust_s) as age_key
+       select id, queue_id, capacity_channel as channel, priority, enqueued_at - make_interval(secs => age_adjust_s) as age_key
          from conversations where id = $1 and routing_state = 'queued' and queue_id is not null
      )
      select me.queue_id as "queueId", me.channel,
@@ -67,4 +69,19 @@ export async function onlineEligibleAgents(db: Queryable, queueId: string, chann
     [queueId, channel],
   );
   return rows[0]!.n;
+}
+
+export type Availability = { online: true; reason: null } | { online: false; reason: 'outside_business_hours' | 'no_agents_online' | 'no_queue' };
+
+/**
+ * Whether anyone can answer a new conversation of `channel` in this queue now: its business
+ * hours are open and a member with capacity for the channel is online. The web widget shows
+ * its offline form otherwise.
+ */
+export async function queueAvailability(db: Queryable, queueId: string | null, channel: string, clock: Clock): Promise<Availability> {
+  if (!queueId) return { online: false, reason: 'no_queue' };
+  const { calendar } = await loadSlaContext(db, queueId);
+  if (calendar && !isOpen(clock.now(), calendar)) return { online: false, reason: 'outside_business_hours' };
+  if ((await onlineEligibleAgents(db, queueId, channel)) === 0) return { online: false, reason: 'no_agents_online' };
+  return { online: true, reason: null };
 }

@@ -8,3 +8,4 @@ export * from './dovecot.ts';
 export * from './fixtures.ts';
 export * from './mail.ts';
 export * from './s3.ts';
+export * from './browser.ts';

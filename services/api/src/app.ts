@@ -26,6 +26,7 @@ import { registerRoutingAdminRoutes } from './routes/routing-admin.ts';
 import { registerStatsRoutes } from './routes/stats.ts';
 import { eventRoutes } from './routes/events.ts';
 import { registerConversationStatusRoutes } from './routes/conversation-status.ts';
+import { registerTypingRoutes } from './routes/typing.ts';
 
 export type { ApiDeps } from './deps.ts';
 
@@ -74,6 +75,7 @@ export async function buildApi(input: ApiDepsInput): Promise<FastifyInstance> {
       registerAssignmentRoutes(deps, api);
       registerStatsRoutes(deps, api);
       registerConversationStatusRoutes(deps, api);
+      registerTypingRoutes(deps, api);
     },
     { prefix: '/api/v1' },
   );

@@ -22,6 +22,8 @@ export interface ApiDeps {
   isShuttingDown?: () => boolean;
   /** Attachment bytes stored by ingress-email; without a store no attachment can be downloaded. */
   blobs?: BlobStore;
+  /** Redis PUBLISH, for live indicators to web-chat visitors (agent typing); without it they are skipped. */
+  publish?: (channel: string, payload: string) => Promise<number>;
   /** Routing's time source; tests pass a manual clock. Defaults to the system clock. */
   clock: Clock;
 }

@@ -34,6 +34,7 @@ try {
     secretBox,
     logger,
     blobs: createBlobStore(config),
+    publish: (channel, payload) => redis.publish(channel, payload),
     adminToken: config.SWITCHBOARD_ADMIN_TOKEN,
     publicUrls: { telegramWebhookBase: config.TELEGRAM_WEBHOOK_BASE_URL, webchatBase: config.WEBCHAT_BASE_URL },
     readiness: { database: () => isDatabaseReady(pool), redis: () => isRedisReady(redis) },

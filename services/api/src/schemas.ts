@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ChannelId, ENABLED_CHANNELS } from '@switchboard/contracts';
-import { CONVERSATION_STATUSES, MESSAGE_STATUSES, PRESENCE, ROLES } from '@switchboard/db';
+import { CALLBACK_OUTCOMES, CONVERSATION_KINDS, CONVERSATION_STATUSES, MESSAGE_STATUSES, PRESENCE, ROLES } from '@switchboard/db';
 
 /**
  * Request and response shapes. Responses are whitelists: the serializer drops any field not
@@ -72,6 +72,19 @@ export const ConversationDto = z
     createdAt: z.date(),
     updatedAt: z.date(),
     resolvedAt: z.date().nullable(),
+    kind: z.enum(CONVERSATION_KINDS).describe('callback: a "call me back" request, routed on voice capacity'),
+    callback: z
+      .object({
+        phone: z.string(),
+        preferredTime: z.string().optional(),
+        note: z.string().optional(),
+        requestedAt: z.string(),
+        outcome: z.enum(CALLBACK_OUTCOMES).optional(),
+        outcomeNote: z.string().optional(),
+        completedAt: z.string().optional(),
+        completedBy: z.uuid().nullable().optional(),
+      })
+      .nullable(),
     contact: z.object({ id: z.uuid(), name: z.string().nullable(), email: z.string().nullable(), phone: z.string().nullable() }),
   })
   .meta({ id: 'Conversation' });

@@ -39,6 +39,7 @@ export async function startTestApi(options: { producer?: Producer; clock?: Clock
     producer: options.producer ?? producer,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.blobs ? { blobs: options.blobs } : {}),
+    publish: (channel, payload) => redis.publish(channel, payload),
     secretBox,
     logger: silentLogger(),
     adminToken: ADMIN_TOKEN,

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { createLocalBlobStore } from '@switchboard/blob';
 import { recordInbound, withTransaction } from '@switchboard/db';
 import { inboundText, seedDesk } from '@switchboard/testkit';
+import { channelRefusal } from './routes/messages.ts';
 import { ADMIN_TOKEN, callers, fieldOf, receiveTelegramMessage, startTestApi, waitingJobs, type TestApi } from './testing.ts';
 
 const MAX_BYTES = 4096;
@@ -148,14 +149,26 @@ describe('a reply carrying uploads', () => {
     expect(fieldOf(twice)).toBe('body.attachments');
   });
 
-  it('refuses files on a channel that cannot deliver them before anything is queued; a private note may carry them', async () => {
+  it('lets a web-chat reply and a private note carry files', async () => {
     const id = (await upload(webchatConversation, { bytes: PDF, fileName: 'd.pdf', type: 'application/pdf' })).json().id;
     const res = await admin('POST', `/api/v1/conversations/${webchatConversation}/messages`, { text: 'see file', attachments: [id] });
-    expect(res.statusCode).toBe(422);
-    expect(res.json().error.code).toBe('channel_cannot_send_attachments');
-    expect(await waitingJobs(api.prefix, 'outbound-webchat')).toEqual([]);
+    expect(res.statusCode).toBe(201);
     const note = await admin('POST', `/api/v1/conversations/${webchatConversation}/messages`, { text: 'for the team', attachments: [id], private: true });
     expect(note.statusCode).toBe(201);
     expect(note.json().attachments).toHaveLength(1);
+  });
+});
+
+describe('channelRefusal', () => {
+  const file = (size: number) => ({ fileName: 'f.bin', size });
+  const media = { media: true, maxAttachmentBytes: 100, maxAttachmentTotalBytes: 150 };
+  it('refuses files on a channel without media, a file over its limit, and files over its total', () => {
+    expect(channelRefusal('sms', { ...media, media: false }, [file(1)])?.code).toBe('channel_cannot_send_attachments');
+    expect(channelRefusal('x', media, [file(101)])?.code).toBe('attachment_too_large_for_channel');
+    expect(channelRefusal('x', media, [file(100), file(60)])?.message).toBe('the files add up to 160 bytes; x takes at most 150 per reply');
+  });
+  it('accepts files within the limits, and no files anywhere', () => {
+    expect(channelRefusal('x', media, [file(100), file(50)])).toBeUndefined();
+    expect(channelRefusal('sms', { ...media, media: false }, [])).toBeUndefined();
   });
 });

@@ -42,11 +42,12 @@ export async function deliverOutbound(deps: DeliverDeps, data: OutboundJob, job:
     const secrets = adapter.secretsSchema.safeParse(inbox.secrets);
     // a broken inbox will not mend itself between retries: an operator must fix it
     if (!config.success || !secrets.success) throw new PermanentError('inbox_misconfigured', `inbox ${inbox.id} has an invalid config or secrets`);
-    const files = await loadFiles(deps.blobs, delivery.attachments);
+    const files = filesOf(deps.blobs, delivery.attachments);
     const result = await send(
       {
         messageId: delivery.messageId,
         conversationId: delivery.conversationId,
+        seq: delivery.seq,
         recipientExternalId: delivery.recipientExternalId,
         threadExternalId: delivery.threadExternalId,
         text: delivery.text,
@@ -62,18 +63,26 @@ export async function deliverOutbound(deps: DeliverDeps, data: OutboundJob, job:
   }
 }
 
-/** The bytes of a reply's files (`blob:<key>` references, as the API stores uploads). */
-async function loadFiles(blobs: BlobStore | undefined, attachments: readonly Attachment[]): Promise<OutboundFile[]> {
+/** A reply's files (`blob:<key>` references, as the API stores uploads), read only by senders that upload them. */
+function filesOf(blobs: BlobStore | undefined, attachments: readonly Attachment[]): OutboundFile[] {
   if (attachments.length === 0) return [];
   if (!blobs) throw new PermanentError('attachments_not_configured', 'the reply has files but egress has no blob store');
-  return Promise.all(
-    attachments.map(async (a) => {
-      const key = a.externalId?.startsWith('blob:') ? a.externalId.slice('blob:'.length) : undefined;
-      const blob = key ? await blobs.get(key) : undefined;
-      if (!blob) throw new PermanentError('attachment_missing', `the file ${a.fileName ?? a.externalId ?? '?'} is not in the blob store`);
-      return { kind: a.kind, fileName: a.fileName ?? blob.fileName ?? 'file', contentType: a.mimeType ?? blob.contentType, bytes: blob.bytes };
-    }),
-  );
+  return attachments.map((a) => {
+    const blobKey = a.externalId?.startsWith('blob:') ? a.externalId.slice('blob:'.length) : '';
+    const name = a.fileName ?? 'file';
+    return {
+      kind: a.kind,
+      fileName: name,
+      contentType: a.mimeType ?? 'application/octet-stream',
+      size: a.size ?? 0,
+      blobKey,
+      async read() {
+        const blob = blobKey ? await blobs.get(blobKey) : undefined;
+        if (!blob) throw new PermanentError('attachment_missing', `the file ${name} is not in the blob store`);
+        return blob.bytes;
+      },
+    };
+  });
 }
 
 async function recordFailure(deps: DeliverDeps, data: OutboundJob, job: Pick<Job, 'attemptsMade' | 'opts'>, error: unknown): Promise<void> {

@@ -1,7 +1,9 @@
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
+import type { BlobStore } from '@switchboard/blob';
 import type { Pool, SecretBox } from '@switchboard/db';
+import type { Clock } from '@switchboard/routing';
 import type { Logger } from '@switchboard/log';
 import type { Producer } from '@switchboard/queue';
 import { registerHealthRoutes, type ReadinessChecks } from '@switchboard/runtime';
@@ -13,6 +15,12 @@ import { registerJsonParser } from './raw-body.ts';
 import { CLOSE, registerSocketRoute } from './socket-route.ts';
 import { registerVisitorRoutes } from './visitor-routes.ts';
 import { registerPositionRoute } from './position-route.ts';
+import { registerSettingsRoute } from './settings-route.ts';
+import { registerFormRoutes } from './form-routes.ts';
+import { registerFileRoutes } from './file-routes.ts';
+import { registerRateLimits, type RateLimits } from './rate-limits.ts';
+import { registerWidgetBundle } from './widget-bundle.ts';
+import { registerDemoRoute } from './demo-route.ts';
 
 export interface WebchatIngressDeps {
   pool: Pool;
@@ -23,6 +31,16 @@ export interface WebchatIngressDeps {
   logger: Logger;
   readiness: ReadinessChecks;
   isShuttingDown?: () => boolean;
+  /** Visitors' uploads and agents' files; without a store the widget offers no uploads. */
+  blobs?: BlobStore;
+  /** fastify's trustProxy, so `req.ip` is the visitor's address behind a reverse proxy. */
+  trustProxy?: boolean | string;
+  /** Per-IP and per-visitor request limits (counted in Redis); none when absent. */
+  rateLimits?: RateLimits;
+  /** Routing's time source (business hours, estimated waits); tests pass a manual clock. */
+  clock?: Clock;
+  /** Serves `GET /demo/:inboxId`, a pretend shop embedding the widget (WEBCHAT_DEMO). */
+  demo?: boolean;
 }
 
 /** Visitor messages are short; 64 KiB leaves room for a long paste and bounds what a client can send. */
@@ -41,6 +59,7 @@ export async function buildWebchatIngress(deps: WebchatIngressDeps): Promise<Fas
     // the socket's `?token=` is a credential: keep it out of request logs
     loggerInstance: deps.logger.child({}, { serializers: { req: serializeRequest } }),
     bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: deps.trustProxy ?? false,
   }) as unknown as FastifyInstance;
   registerErrorHandling(app);
   registerJsonParser(app);
@@ -66,10 +85,16 @@ export async function buildWebchatIngress(deps: WebchatIngressDeps): Promise<Fas
   });
 
   registerHealthRoutes(app, deps.readiness, deps.isShuttingDown);
+  if (deps.rateLimits) registerRateLimits(app, deps.rateLimits, inboxes, deps.logger);
   registerPreflight(app, inboxes);
   registerVisitorRoutes(app, { pool: deps.pool, producer: deps.producer, inboxes });
-  registerPositionRoute(app, { pool: deps.pool, inboxes });
-  registerSocketRoute(app, { inboxes, hub, logger: deps.logger });
+  registerPositionRoute(app, { pool: deps.pool, inboxes, ...(deps.clock && { clock: deps.clock }) });
+  registerSettingsRoute(app, { pool: deps.pool, inboxes, maxBlobBytes: deps.blobs?.maxBytes ?? 0, ...(deps.clock && { clock: deps.clock }) });
+  registerFormRoutes(app, { pool: deps.pool, producer: deps.producer, inboxes });
+  registerFileRoutes(app, { pool: deps.pool, inboxes, ...(deps.blobs && { blobs: deps.blobs }) });
+  registerSocketRoute(app, { pool: deps.pool, inboxes, hub, logger: deps.logger });
+  await registerWidgetBundle(app);
+  if (deps.demo) registerDemoRoute(app, inboxes);
   return app;
 }
 

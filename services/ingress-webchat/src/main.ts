@@ -1,3 +1,4 @@
+import { createBlobStore } from '@switchboard/blob';
 import { ConfigError, decodeKey, loadConfig } from '@switchboard/config';
 import { createPool, createSecretBox, isDatabaseReady } from '@switchboard/db';
 import { createLogger } from '@switchboard/log';
@@ -46,8 +47,22 @@ try {
       redis_subscriber: async () => subscriber.status === 'ready',
     },
     isShuttingDown,
+    demo: env.WEBCHAT_DEMO,
+    blobs: createBlobStore(env),
+    rateLimits: {
+      redis,
+      perIp: env.WEBCHAT_RATE_LIMIT_PER_IP,
+      sessionsPerIp: env.WEBCHAT_SESSIONS_PER_IP,
+      perVisitor: env.WEBCHAT_RATE_LIMIT_PER_VISITOR,
+    },
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
   });
   await app.listen({ host: env.HOST, port: env.PORT });
 } catch (error) {
   exitOnBootFailure(logger, error);
+}
+
+/** fastify's trustProxy: `true`/`false`, or comma-separated proxy addresses/CIDRs (passed as is). */
+function parseTrustProxy(value: string): boolean | string {
+  return value === 'true' || value === 'false' ? value === 'true' : value;
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
 import { verifyVisitorToken, webchatChannelName, type VisitorTokenClaims } from '@switchboard/channels';
+import { appendEvent, type Pool } from '@switchboard/db';
 import type { Logger } from '@switchboard/log';
 import { isOriginAllowed, type WebchatInbox, type WebchatInboxes } from './inboxes.ts';
 import { LIVE_INTERRUPTED, type LiveHub, type LivePeer } from './live-hub.ts';
@@ -17,6 +18,8 @@ const SUBSCRIBE_TIMEOUT_MS = 10_000;
 const HEARTBEAT_MS = 30_000;
 
 export interface SocketRouteDeps {
+  /** Where a visitor's typing is written for agents (the outbox their event stream reads). */
+  pool: Pool;
   inboxes: WebchatInboxes;
   hub: LiveHub;
   logger: Logger;
@@ -29,8 +32,12 @@ export function registerSocketRoute(app: FastifyInstance, deps: SocketRouteDeps)
     { websocket: true },
     async (socket, req) => {
       // listeners first: frames that arrive while the inbox loads are not dropped
+      let onTyping: (typing: boolean) => void = () => {};
       socket.on('message', (data, isBinary) => {
-        if (!isBinary && isPing(data.toString())) send(socket, PONG);
+        if (isBinary) return;
+        const frame = parseFrame(data.toString());
+        if (frame?.type === 'ping') send(socket, PONG);
+        else if (frame?.type === 'typing') onTyping(frame.typing);
       });
 
       let inbox: WebchatInbox;
@@ -56,6 +63,7 @@ export function registerSocketRoute(app: FastifyInstance, deps: SocketRouteDeps)
       }
       if (socket.readyState !== socket.OPEN) return;
 
+      onTyping = typingRelay(deps, inbox.id, visitor.visitorId);
       const channel = webchatChannelName(inbox.id, visitor.visitorId);
       const peer: LivePeer = { send: (data) => send(socket, data), close: (code, reason) => socket.close(code, reason) };
       socket.on('close', () => deps.hub.leave(channel, peer));
@@ -96,13 +104,44 @@ function send(socket: WebSocket, data: string): void {
   if (socket.readyState === socket.OPEN) socket.send(data);
 }
 
-function isPing(text: string): boolean {
-  if (text.length > 100) return false;
+type Frame = { type: 'ping' } | { type: 'typing'; typing: boolean };
+
+function parseFrame(text: string): Frame | undefined {
+  if (text.length > 200) return undefined;
   try {
-    return (JSON.parse(text) as { type?: unknown } | null)?.type === 'ping';
+    const frame = JSON.parse(text) as { type?: unknown; typing?: unknown } | null;
+    if (frame?.type === 'ping') return { type: 'ping' };
+    if (frame?.type === 'typing' && typeof frame.typing === 'boolean') return { type: 'typing', typing: frame.typing };
   } catch {
-    return false;
+    // not JSON: ignored like any unknown frame
   }
+  return undefined;
+}
+
+/** A visitor may say "typing" at most this often; the widget sends it every 2 s while typing. */
+export const TYPING_INTERVAL_MS = 1_500;
+
+/**
+ * Writes the visitor's typing for agents as a `conversation.typing` event, throttled per
+ * socket: a started-typing at most every TYPING_INTERVAL_MS, a stopped-typing only after a start.
+ */
+function typingRelay(deps: SocketRouteDeps, inboxId: string, visitorId: string): (typing: boolean) => void {
+  let lastStart = 0;
+  let typingNow = false;
+  return (typing) => {
+    const now = Date.now();
+    if (typing && now - lastStart < TYPING_INTERVAL_MS) return;
+    if (!typing && !typingNow) return;
+    if (typing) lastStart = now;
+    typingNow = typing;
+    void (async () => {
+      const { rows } = await deps.pool.query<{ id: string }>(
+        `select id from conversations where inbox_id = $1 and thread_key = $2 and status <> 'resolved'`,
+        [inboxId, visitorId],
+      );
+      if (rows[0]) await appendEvent(deps.pool, { type: 'conversation.typing', conversationId: rows[0].id, payload: { typing, by: 'contact' } });
+    })().catch((error: unknown) => deps.logger.warn({ err: error, inboxId }, 'web-chat socket: could not relay typing'));
+  };
 }
 
 async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

@@ -6,7 +6,7 @@ import { createInbox, createSecretBox, type Inbox, type SecretBox } from '@switc
 import { silentLogger } from '@switchboard/log';
 import { createProducer, createRedis, type Producer } from '@switchboard/queue';
 import { createTestDatabase, dropQueuePrefix, testQueuePrefix, testRedisUrl, type TestDatabase } from '@switchboard/testkit';
-import { buildWebchatIngress } from './app.ts';
+import { buildWebchatIngress, type WebchatIngressDeps } from './app.ts';
 
 /** One ingress on a fresh database and queue prefix, for the integration tests of this service. */
 export interface Harness {
@@ -20,11 +20,11 @@ export interface Harness {
   inbound: Queue;
   /** A plain client for PUBLISH and PUBSUB in tests. */
   redis: Redis;
-  createWebchatInbox(config?: { allowedOrigins?: string[] }): Promise<Inbox>;
+  createWebchatInbox(config?: Record<string, unknown> & { allowedOrigins?: string[] }, options?: { secrets?: Record<string, unknown>; defaultQueueId?: string | null }): Promise<Inbox>;
   close(): Promise<void>;
 }
 
-export async function startHarness(): Promise<Harness> {
+export async function startHarness(options: Pick<WebchatIngressDeps, 'blobs' | 'clock'> = {}): Promise<Harness> {
   const db = await createTestDatabase();
   const prefix = testQueuePrefix();
   const secretBox = createSecretBox(randomBytes(32));
@@ -34,7 +34,7 @@ export async function startHarness(): Promise<Harness> {
   const queueRedis = createRedis(testRedisUrl(), 'worker');
   const producer = createProducer(producerRedis, prefix);
   const inbound = new Queue('inbound', { connection: queueRedis, prefix });
-  const app = await buildWebchatIngress({ pool: db.pool, producer, subscriber, secretBox, logger: silentLogger(), readiness: {} });
+  const app = await buildWebchatIngress({ pool: db.pool, producer, subscriber, secretBox, logger: silentLogger(), readiness: {}, ...options });
   return {
     db,
     prefix,
@@ -44,13 +44,13 @@ export async function startHarness(): Promise<Harness> {
     subscriber,
     inbound,
     redis,
-    createWebchatInbox: (config = {}) =>
+    createWebchatInbox: (config = {}, inboxOptions = {}) =>
       createInbox(db.pool, secretBox, {
         channel: 'webchat',
         name: 'website',
-        config: { allowedOrigins: config.allowedOrigins ?? [] },
-        secrets: { visitorTokenKey: randomBytes(32).toString('base64') },
-        defaultQueueId: null,
+        config: { ...config, allowedOrigins: config.allowedOrigins ?? [] },
+        secrets: { visitorTokenKey: randomBytes(32).toString('base64'), ...inboxOptions.secrets },
+        defaultQueueId: inboxOptions.defaultQueueId ?? null,
       }),
     async close() {
       await app.close();

@@ -1,3 +1,4 @@
+import type { Attachment } from '@switchboard/contracts';
 import type { Queryable } from '@switchboard/db';
 
 /** One message as the visitor's widget sees it: no authors, no private notes, no raw payloads. */
@@ -6,6 +7,7 @@ export interface VisitorMessage {
   seq: number;
   direction: 'in' | 'out';
   text: string | null;
+  attachments: Attachment[];
   createdAt: Date;
   status: string;
   /** For the visitor's own messages: `visitorId:clientMessageId` (see the webchat normalizer). */
@@ -22,7 +24,7 @@ export async function listVisitorMessages(
   input: { inboxId: string; visitorId: string; afterSeq: number; limit: number },
 ): Promise<VisitorMessage[]> {
   const { rows } = await db.query(
-    `select m.id, m.seq::int as seq, m.direction, m.text, m.created_at as "createdAt", m.status, m.external_id as "externalId"
+    `select m.id, m.seq::int as seq, m.direction, m.text, m.attachments, m.created_at as "createdAt", m.status, m.external_id as "externalId"
        from messages m
       where m.conversation_id = (select c.id from conversations c
                                   where c.inbox_id = $1 and c.thread_key = $2

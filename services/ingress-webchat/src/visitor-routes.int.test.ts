@@ -221,7 +221,7 @@ describe('web-chat history', () => {
       [2, 'in', 'anyone there?', 'received', 'm2'],
       [3, 'out', 'Hi, how can I help?', 'queued', null],
     ]);
-    expect(items[0]).toEqual({ id: expect.any(String), seq: 1, direction: 'in', text: 'hello', createdAt: expect.any(String), status: 'received', clientMessageId: 'm1' });
+    expect(items[0]).toEqual({ id: expect.any(String), seq: 1, direction: 'in', text: 'hello', createdAt: expect.any(String), status: 'received', clientMessageId: 'm1', attachments: [] });
 
     const later = await history('?after_seq=2');
     expect((later.json() as { items: unknown[] }).items).toHaveLength(1);

@@ -8,6 +8,9 @@ import { attachmentContents, parseEmail } from './parse.ts';
 import { createEmailSender, replySubject, type EmailOutboundMessage } from './send.ts';
 import { parseReplyAddress, threadDecision } from './threading.ts';
 
+/** An outbound file over `bytes`, as egress hands it to a sender. */
+const file = (bytes: Buffer) => ({ size: bytes.length, blobKey: 'f'.repeat(64), read: async () => bytes });
+
 
 const inbox: InboxContext = {
   id: '0b6c8f5e-3f0a-4c57-9a52-6f1d2f3a4b5c', channel: 'email', config: { address: 'help@support.example', name: 'Acme Support' }, secrets: {},
@@ -95,8 +98,8 @@ describe('createEmailSender against a local SMTP server', () => {
     await send(reply({
       text: null,
       files: [
-        { kind: 'document', fileName: 'Счёт №42.pdf', contentType: 'application/pdf', bytes: pdf },
-        { kind: 'image', fileName: 'screen.png', contentType: 'image/png', bytes: png },
+        { kind: 'document', fileName: 'Счёт №42.pdf', contentType: 'application/pdf', ...file(pdf) },
+        { kind: 'image', fileName: 'screen.png', contentType: 'image/png', ...file(png) },
       ],
     }), inbox);
     const sent = await parseEmail(received.at(-1)!);

@@ -51,7 +51,7 @@ export function createEmailSender(deps: EmailSenderDeps) {
       text: msg.text ?? '',
       html: msg.html ?? textToHtml(msg.text ?? ''),
       ...(files.length > 0
-        ? { attachments: files.map((f) => ({ filename: f.fileName, content: f.bytes, contentType: f.contentType })) }
+        ? { attachments: await Promise.all(files.map(async (f) => ({ filename: f.fileName, content: await f.read(), contentType: f.contentType }))) }
         : {}),
     };
     try {

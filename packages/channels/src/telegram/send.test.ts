@@ -5,6 +5,9 @@ import type { InboxContext, OutboundMessage } from '../contract.ts';
 import { fixtureJson } from '@switchboard/testkit';
 import { createTelegramSender } from './send.ts';
 
+/** An outbound file over `bytes`, as egress hands it to a sender. */
+const file = (bytes: Buffer) => ({ size: bytes.length, blobKey: 'f'.repeat(64), read: async () => bytes });
+
 const botToken = '123456:AAH-test_token';
 const inbox: InboxContext = {
   id: '0b6c8f5e-3f0a-4c57-9a52-6f1d2f3a4b5c',
@@ -57,8 +60,8 @@ describe('createTelegramSender against a fake Bot API', () => {
     const png = Buffer.alloc(2048, 1);
     const pdf = Buffer.from('%PDF-1.4\n%%EOF\n');
     const msg = message({ text: 'Here are the files', files: [
-      { kind: 'image', fileName: 'screen.png', contentType: 'image/png', bytes: png },
-      { kind: 'document', fileName: 'Счёт.pdf', contentType: 'application/pdf', bytes: pdf },
+      { kind: 'image', fileName: 'screen.png', contentType: 'image/png', ...file(png) },
+      { kind: 'document', fileName: 'Счёт.pdf', contentType: 'application/pdf', ...file(pdf) },
     ] });
     const result = await send({ ...msg, replyToExternalId: `${msg.recipientExternalId}:77` }, inbox);
     const ofChat = fake.calls.filter((c) => String(c.params.chat_id) === msg.recipientExternalId);
@@ -70,7 +73,7 @@ describe('createTelegramSender against a fake Bot API', () => {
   });
 
   it('sends a files-only reply; a GIF goes as a document so Telegram keeps it byte for byte', async () => {
-    const msg = message({ text: null, files: [{ kind: 'image', fileName: 'a.gif', contentType: 'image/gif', bytes: Buffer.from('GIF89a') }] });
+    const msg = message({ text: null, files: [{ kind: 'image', fileName: 'a.gif', contentType: 'image/gif', ...file(Buffer.from('GIF89a')) }] });
     const result = await send(msg, inbox);
     const ofChat = fake.calls.filter((c) => String(c.params.chat_id) === msg.recipientExternalId);
     expect(ofChat.map((c) => c.method)).toEqual(['sendDocument']);

@@ -38,9 +38,11 @@ export function createTelegramSender(deps: TelegramSenderDeps = {}): Sender {
       }
       extra = {};
     };
+    // every file is read before anything is sent: a missing one fails the reply without a half-sent text
+    const contents = await Promise.all(files.map((file) => file.read()));
     for (const text of chunks) await sendOne(() => telegram.sendMessage(msg.recipientExternalId, text, extra));
-    for (const file of files) {
-      const input = { source: file.bytes, filename: file.fileName };
+    for (const [index, file] of files.entries()) {
+      const input = { source: contents[index]!, filename: file.fileName };
       await sendOne(() =>
         sendsAsPhoto(file)
           ? telegram.sendPhoto(msg.recipientExternalId, input, extra)
@@ -62,7 +64,7 @@ const PHOTO_TYPES = new Set(['image/jpeg', 'image/png', 'image/webp']);
 const MAX_PHOTO_BYTES = 10 * 1024 * 1024;
 
 function sendsAsPhoto(file: OutboundFile): boolean {
-  return PHOTO_TYPES.has(file.contentType) && file.bytes.length <= MAX_PHOTO_BYTES;
+  return PHOTO_TYPES.has(file.contentType) && file.size <= MAX_PHOTO_BYTES;
 }
 
 /** Egress keeps senders of every channel in one map, so the secrets arrive untyped. */

@@ -3,7 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import { InboundEvent } from '@switchboard/contracts';
 import { PayloadError, SignatureError } from '@switchboard/errors';
 import type { InboundRequest, InboxContext } from '../contract.ts';
-import { webchatAdapter, type WebchatConfig, type WebchatSecrets } from './adapter.ts';
+import { DEFAULT_UPLOAD_TYPES, webchatAdapter, WebchatConfig, type WebchatSecrets } from './adapter.ts';
 import { normalizeWebchatMessage } from './normalize.ts';
 import { authenticateVisitor } from './verify.ts';
 import { signVisitorToken } from './visitor-token.ts';
@@ -13,7 +13,7 @@ const key = randomBytes(32);
 const inbox: InboxContext<WebchatConfig, WebchatSecrets> = {
   id: '7d1c3a52-8f0e-4a8b-9d6e-1f2a3b4c5d6e',
   channel: 'webchat',
-  config: { allowedOrigins: [] },
+  config: WebchatConfig.parse({}),
   secrets: { visitorTokenKey: key.toString('base64') },
 };
 const receivedAt = new Date('2024-05-01T10:00:00.000Z');
@@ -78,7 +78,7 @@ describe('webchat verify', () => {
   });
 
   it('checks the origin when the inbox lists allowed origins', () => {
-    const strict = { ...inbox, config: { allowedOrigins: ['https://shop.example'] } };
+    const strict = { ...inbox, config: WebchatConfig.parse({ allowedOrigins: ['https://shop.example'] }) };
     const auth = `Bearer ${token}`;
     expect(() => webchatAdapter.verify(request({ authorization: auth, origin: 'https://shop.example' }), strict)).not.toThrow();
     expect(() => webchatAdapter.verify(request({ authorization: auth, origin: 'https://evil.example' }), strict)).toThrow(SignatureError);
@@ -86,7 +86,7 @@ describe('webchat verify', () => {
   });
 
   it('validates inbox settings', () => {
-    expect(webchatAdapter.configSchema.parse({})).toEqual({ allowedOrigins: [] });
+    expect(webchatAdapter.configSchema.parse({})).toEqual({ allowedOrigins: [], callbacks: true, uploads: { maxBytes: 10 * 1024 * 1024, allowedTypes: DEFAULT_UPLOAD_TYPES } });
     expect(webchatAdapter.secretsSchema.safeParse({ visitorTokenKey: randomBytes(16).toString('base64') }).success).toBe(false);
   });
 });

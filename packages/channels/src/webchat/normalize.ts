@@ -22,7 +22,7 @@ export function normalizeWebchatMessage(raw: unknown, inbox: InboxContext, recei
       externalMessageId: `${visitorId}:${message.clientMessageId}`,
       thread: { externalId: visitorId },
       sender: compact({ externalId: visitorId, name: visitor?.name, email: visitor?.email }),
-      content: { text: message.text, attachments: [] },
+      content: compact({ text: message.text, attachments: message.attachments }),
       sentAt: at,
       receivedAt: at,
       raw,

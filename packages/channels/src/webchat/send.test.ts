@@ -23,9 +23,22 @@ describe('createWebchatSender', () => {
     expect(channel).toBe(`sb-webchat-${inbox.id}-v1`);
     expect(JSON.parse(payload)).toEqual({
       type: 'message',
-      message: { id: msg.messageId, conversationId: msg.conversationId, text: 'Hello from support', createdAt: result.sentAt.toISOString() },
+      message: { id: msg.messageId, seq: null, conversationId: msg.conversationId, text: 'Hello from support', createdAt: result.sentAt.toISOString(), attachments: [] },
     });
     expect(result.externalMessageId).toBe(`out-${msg.messageId}`);
+  });
+
+  it('links each file for download from the web-chat service, without reading the bytes', async () => {
+    const published: string[] = [];
+    const send = createWebchatSender({ publish: async (_channel, payload) => (published.push(payload), 1) });
+    const read = async (): Promise<Buffer> => { throw new Error('web chat must not read the file'); };
+    const key = 'ab'.repeat(32);
+    await send({ ...msg, seq: 7, text: null, files: [{ kind: 'document', fileName: 'manual.pdf', contentType: 'application/pdf', size: 1234, blobKey: key, read }] }, inbox);
+    expect(JSON.parse(published[0]!).message).toMatchObject({
+      seq: 7,
+      text: null,
+      attachments: [{ fileName: 'manual.pdf', contentType: 'application/pdf', size: 1234, url: `/webchat/${inbox.id}/files/${key}` }],
+    });
   });
 
   it('turns a publish failure into a RetryableError and an empty text into a PermanentError', async () => {

@@ -1,6 +1,6 @@
 import { PermanentError, RetryableError } from '@switchboard/errors';
 import type { Sender } from '../contract.ts';
-import type { WebchatPush } from './wire.ts';
+import { webchatFileUrl, type WebchatPush } from './wire.ts';
 
 export interface WebchatSenderDeps {
   /** Publishes to a pub/sub channel (Redis PUBLISH); resolves with the number of subscribers. */
@@ -18,11 +18,20 @@ export function webchatChannelName(inboxId: string, visitorId: string): string {
  */
 export function createWebchatSender(deps: WebchatSenderDeps): Sender {
   return async (msg, inbox) => {
-    if (!msg.text) throw new PermanentError('empty_message', 'web chat cannot send a message without text');
+    const files = msg.files ?? [];
+    if (!msg.text && files.length === 0) throw new PermanentError('empty_message', 'web chat cannot send a message without text or a file');
     const sentAt = new Date();
     const push: WebchatPush = {
       type: 'message',
-      message: { id: msg.messageId, conversationId: msg.conversationId, text: msg.text, createdAt: sentAt.toISOString() },
+      message: {
+        id: msg.messageId,
+        seq: msg.seq ?? null,
+        conversationId: msg.conversationId,
+        text: msg.text,
+        createdAt: sentAt.toISOString(),
+        // the widget downloads each file from ingress-webchat with the visitor's token
+        attachments: files.map((f) => ({ fileName: f.fileName, contentType: f.contentType, size: f.size, url: webchatFileUrl(inbox.id, f.blobKey) })),
+      },
     };
     try {
       await deps.publish(webchatChannelName(inbox.id, msg.recipientExternalId), JSON.stringify(push));

@@ -1,17 +1,25 @@
 import { z } from 'zod';
+import { Attachment } from '@switchboard/contracts';
 import { VisitorId } from './visitor-token.ts';
 
 /** Widget protocol limits; the ingress also caps the request body size. */
 export const WEBCHAT_MAX_TEXT_LENGTH = 10_000;
 
-/** POST a visitor message. `clientMessageId` makes the send idempotent: a retry reuses it. */
+const ClientId = z.string().regex(/^[A-Za-z0-9_-]{1,100}$/);
+
+/**
+ * POST a visitor message. `clientMessageId` makes the send idempotent: a retry reuses it.
+ * `text` or `attachments` (upload tokens from POST uploads) is required; the ingress checks that.
+ */
 export const VisitorMessageRequest = z.object({
-  clientMessageId: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/),
+  clientMessageId: ClientId,
   text: z
     .string()
     .min(1)
     .max(WEBCHAT_MAX_TEXT_LENGTH)
-    .refine((text) => text.trim().length > 0, 'text must not be blank'),
+    .refine((text) => text.trim().length > 0, 'text must not be blank')
+    .optional(),
+  attachments: z.array(z.string().min(1).max(2000)).max(10).default([]),
 });
 export type VisitorMessageRequest = z.infer<typeof VisitorMessageRequest>;
 
@@ -20,18 +28,71 @@ export const VisitorSessionRequest = z.object({
   name: z.string().trim().min(1).max(200).optional(),
   email: z.email().max(320).optional(),
 });
+
+/** A logged-in user of the site, signed by the site's server: `signature` = hex HMAC-SHA256(identitySecret, userId). */
+export const VisitorIdentity = z.object({
+  userId: z.string().min(1).max(200),
+  signature: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be the hex HMAC-SHA256 of userId'),
+  name: z.string().trim().min(1).max(200).optional(),
+  email: z.email().max(320).optional(),
+});
+export type VisitorIdentity = z.infer<typeof VisitorIdentity>;
+
+/** "Call me back": whom to call and when. */
+export const CallbackFormRequest = z.object({
+  clientRequestId: ClientId,
+  name: z.string().trim().min(1).max(200),
+  phone: z.string().trim().regex(/^\+?[0-9 ()./-]{5,30}$/, 'must be a phone number'),
+  preferredTime: z.string().trim().min(1).max(200).optional(),
+  note: z.string().trim().min(1).max(2000).optional(),
+});
+export type CallbackFormRequest = z.infer<typeof CallbackFormRequest>;
+
+/** The offline form: nobody is online, so the customer leaves a message and how to answer them. */
+export const OfflineFormRequest = z
+  .object({
+    clientMessageId: ClientId,
+    name: z.string().trim().min(1).max(200),
+    email: z.email().max(320).optional(),
+    phone: z.string().trim().regex(/^\+?[0-9 ()./-]{5,30}$/, 'must be a phone number').optional(),
+    message: z.string().min(1).max(WEBCHAT_MAX_TEXT_LENGTH).refine((t) => t.trim().length > 0, 'must not be blank'),
+  })
+  .refine((form) => form.email !== undefined || form.phone !== undefined, { path: ['email'], message: 'email or phone is required' });
+export type OfflineFormRequest = z.infer<typeof OfflineFormRequest>;
 export type VisitorSessionRequest = z.infer<typeof VisitorSessionRequest>;
 
 /** What the webchat ingress hands to `normalize`: the authenticated visitor plus the request body. */
 export const WebchatInbound = z.object({
   visitorId: VisitorId,
   visitor: z.object({ name: z.string().max(512).optional(), email: z.string().max(320).optional() }).optional(),
-  message: VisitorMessageRequest,
+  message: z
+    .object({
+      clientMessageId: ClientId,
+      text: z.string().min(1).max(WEBCHAT_MAX_TEXT_LENGTH).optional(),
+      /** Files the visitor uploaded, already in the blob store (resolved from upload tokens by the ingress). */
+      attachments: z.array(Attachment).max(10).default([]),
+    })
+    .refine((m) => m.text !== undefined || m.attachments.length > 0, { path: ['text'], message: 'text or attachments required' }),
 });
 export type WebchatInbound = z.infer<typeof WebchatInbound>;
+export type WebchatInboundInput = z.input<typeof WebchatInbound>;
 
-/** Pushed to the visitor's pub/sub channel when an agent replies. */
-export interface WebchatPush {
-  type: 'message';
-  message: { id: string; conversationId: string; text: string; createdAt: string };
+/** A file as the widget shows it: `url` is relative to ingress-webchat; the widget appends `?token=`. */
+export interface WebchatFile {
+  fileName: string;
+  contentType: string;
+  size: number;
+  url: string;
 }
+
+export function webchatFileUrl(inboxId: string, blobKey: string): string {
+  return `/webchat/${inboxId}/files/${blobKey}`;
+}
+
+/** Pushed to the visitor's pub/sub channel: an agent's reply, or an agent typing. */
+export type WebchatPush =
+  | {
+      type: 'message';
+      message: { id: string; seq: number | null; conversationId: string; text: string | null; createdAt: string; attachments: WebchatFile[] };
+    }
+  | { type: 'typing'; typing: boolean };

@@ -5,25 +5,32 @@ import { conflict } from '@switchboard/errors';
 import { requireRole } from '../auth.ts';
 import type { ApiDeps, ZodApp } from '../deps.ts';
 import { isUniqueViolation } from '../sql.ts';
-import { AgentDto, EnabledChannel, errorResponses } from '../schemas.ts';
+import { AgentDto, errorResponses } from '../schemas.ts';
 
 const DEFAULT_CAPACITY = 3;
 const Capacity = z.number().int().min(0).max(1000);
+
+/** Capacity pools: each enabled channel, plus `voice` for callback requests (phone work). */
+const POOLS = [...ENABLED_CHANNELS, 'voice'] as const;
+const Pool = z.enum(POOLS);
 
 const CreateAgentBody = z.object({
   name: z.string().trim().min(1).max(200),
   email: z.email().max(320).optional(),
   role: z.enum(ROLES).default('agent'),
   capacity: z
-    .union([Capacity, z.partialRecord(EnabledChannel, Capacity)])
+    .union([Capacity, z.partialRecord(Pool, Capacity)])
     .optional()
-    .describe(`concurrent conversations: one number for every channel, or per channel (unlisted channels get 0); default ${DEFAULT_CAPACITY}`),
+    .describe(
+      `concurrent conversations: one number for every channel (and at most 1 callback call), or per channel and \`voice\` (unlisted get 0); default ${DEFAULT_CAPACITY}`,
+    ),
 });
 
 function capacityByChannel(input: z.infer<typeof CreateAgentBody>['capacity']): Record<string, number> {
   const perChannel = typeof input === 'object' ? input : undefined;
   const all = typeof input === 'number' ? input : perChannel ? 0 : DEFAULT_CAPACITY;
-  return Object.fromEntries(ENABLED_CHANNELS.map((c) => [c, perChannel?.[c] ?? all]));
+  // one phone call at a time unless the admin says otherwise per channel
+  return Object.fromEntries(POOLS.map((c) => [c, perChannel?.[c] ?? (c === 'voice' ? Math.min(all, 1) : all)]));
 }
 
 export function registerAgentRoutes(deps: ApiDeps, app: ZodApp): void {

@@ -1,7 +1,15 @@
 import { z } from 'zod';
-import { CONVERSATION_STATUSES, getConversation, listConversations, withTransaction, type Conversation } from '@switchboard/db';
+import {
+  CALLBACK_OUTCOMES,
+  CONVERSATION_STATUSES,
+  getConversation,
+  listConversations,
+  recordCallbackOutcome,
+  withTransaction,
+  type Conversation,
+} from '@switchboard/db';
 import { resolveConversation } from '@switchboard/routing';
-import { forbidden, notFound } from '@switchboard/errors';
+import { conflict, forbidden, notFound } from '@switchboard/errors';
 import { mayActOn, principalOf } from '../auth.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import type { ApiDeps, ZodApp } from '../deps.ts';
@@ -15,6 +23,11 @@ const ListQuery = z.object({
   assignee: z.union([z.enum(['me', 'unassigned']), z.uuid()]).optional().describe("'me', 'unassigned' or an agent id"),
   limit: z.coerce.number().int().min(1).max(100).default(50),
   cursor: z.string().max(200).optional().describe('nextCursor of the previous page'),
+});
+
+const CallbackOutcomeBody = z.object({
+  outcome: z.enum(CALLBACK_OUTCOMES).describe('done: the customer was reached; failed: they could not be'),
+  note: z.string().trim().min(1).max(2000).optional(),
 });
 
 const Page = z.object({ items: z.array(ConversationDto), nextCursor: z.string().nullable().describe('null on the last page') });
@@ -82,6 +95,38 @@ export function registerConversationRoutes(deps: ApiDeps, app: ZodApp): void {
         if (!locked || locked.status === 'resolved') return undefined;
         if (!mayActOn(principal, locked)) throw forbidden('only the assignee, a supervisor or an admin may resolve this conversation');
         return resolveConversation(tx, id, { agentId: principal.agentId }, deps.clock.now());
+      });
+      if (outcome) await requestDispatch(deps.producer, request.log, outcome.freedQueueIds, 'capacity_freed');
+      return (await getConversation(deps.pool, id)) as Conversation;
+    },
+  );
+  app.post(
+    '/conversations/:id/callback',
+    {
+      schema: {
+        tags: ['conversations'],
+        summary: 'Record how a callback request went (done or failed) and resolve it, freeing the voice capacity',
+        description: 'Conflicts: `not_a_callback` (a chat), `callback_completed` (an outcome is already recorded).',
+        params: IdParams,
+        body: CallbackOutcomeBody,
+        response: { 200: ConversationDto, ...errorResponses(400, 403, 404, 409) },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const { id } = request.params;
+      if (!(await getConversation(deps.pool, id, principal))) throw notFound('conversation');
+      const outcome = await withTransaction(deps.pool, async (tx) => {
+        const locked = await lockConversation(tx, id);
+        if (!locked) throw notFound('conversation');
+        const current = (await getConversation(tx, id))!;
+        if (current.kind !== 'callback') throw conflict('not_a_callback', 'this conversation is not a callback request');
+        // before the permission check: once resolved it has no assignee, and "already done" is the useful answer
+        if (current.callback?.outcome) throw conflict('callback_completed', `the outcome is already recorded: ${current.callback.outcome}`);
+        if (!mayActOn(principal, locked)) throw forbidden('only the assignee, a supervisor or an admin may close this callback');
+        const now = deps.clock.now();
+        await recordCallbackOutcome(tx, id, { outcome: request.body.outcome, note: request.body.note, agentId: principal.agentId, at: now });
+        return resolveConversation(tx, id, { agentId: principal.agentId }, now);
       });
       if (outcome) await requestDispatch(deps.producer, request.log, outcome.freedQueueIds, 'capacity_freed');
       return (await getConversation(deps.pool, id)) as Conversation;

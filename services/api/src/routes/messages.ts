@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { getAdapter } from '@switchboard/channels';
+import { getAdapter, type ChannelCapabilities } from '@switchboard/channels';
 import type { ChannelId } from '@switchboard/contracts';
 import {
   createOutboundMessage,
@@ -92,17 +92,28 @@ async function storeReply(
 
 /** Refuses, before anything is queued, files the customer's channel could not deliver. */
 function assertChannelCanSend(channel: ChannelId, uploads: readonly Upload[]): void {
-  if (uploads.length === 0) return;
-  const { media, maxAttachmentBytes, maxAttachmentTotalBytes } = getAdapter(channel).capabilities;
-  if (!media) throw new HttpError(422, 'channel_cannot_send_attachments', `${channel} conversations cannot carry files yet; send text`);
-  const tooLarge = uploads.find((u) => u.size > maxAttachmentBytes);
+  const refusal = channelRefusal(channel, getAdapter(channel).capabilities, uploads);
+  if (refusal) throw new HttpError(422, refusal.code, refusal.message);
+}
+
+/** Why `channel` with these capabilities cannot carry these files, or undefined when it can. */
+export function channelRefusal(
+  channel: string,
+  capabilities: Pick<ChannelCapabilities, 'media' | 'maxAttachmentBytes' | 'maxAttachmentTotalBytes'>,
+  files: readonly Pick<Upload, 'fileName' | 'size'>[],
+): { code: string; message: string } | undefined {
+  if (files.length === 0) return undefined;
+  const { media, maxAttachmentBytes, maxAttachmentTotalBytes } = capabilities;
+  if (!media) return { code: 'channel_cannot_send_attachments', message: `${channel} conversations cannot carry files; send text` };
+  const tooLarge = files.find((u) => u.size > maxAttachmentBytes);
   if (tooLarge) {
-    throw new HttpError(422, 'attachment_too_large_for_channel', `${tooLarge.fileName} is ${tooLarge.size} bytes; ${channel} takes at most ${maxAttachmentBytes}`);
+    return { code: 'attachment_too_large_for_channel', message: `${tooLarge.fileName} is ${tooLarge.size} bytes; ${channel} takes at most ${maxAttachmentBytes}` };
   }
-  const total = uploads.reduce((sum, u) => sum + u.size, 0);
+  const total = files.reduce((sum, u) => sum + u.size, 0);
   if (total > maxAttachmentTotalBytes) {
-    throw new HttpError(422, 'attachment_too_large_for_channel', `the files add up to ${total} bytes; ${channel} takes at most ${maxAttachmentTotalBytes} per reply`);
+    return { code: 'attachment_too_large_for_channel', message: `the files add up to ${total} bytes; ${channel} takes at most ${maxAttachmentTotalBytes} per reply` };
   }
+  return undefined;
 }
 
 export function registerMessageRoutes(deps: ApiDeps, app: ZodApp): void {
