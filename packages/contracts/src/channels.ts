@@ -8,3 +8,7 @@ export type ChannelId = z.infer<typeof ChannelId>;
 /** Channels with a working ingress and egress in this build. */
 export const ENABLED_CHANNELS = ['telegram', 'webchat', 'email'] as const satisfies readonly ChannelId[];
 export type EnabledChannel = (typeof ENABLED_CHANNELS)[number];
+
+/** Agents' capacity pools: each enabled channel, plus `voice` for callback requests (phone work). */
+export const CAPACITY_POOLS = [...ENABLED_CHANNELS, 'voice'] as const;
+export type CapacityPool = (typeof CAPACITY_POOLS)[number];

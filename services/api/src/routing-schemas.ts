@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { ChannelId } from '@switchboard/contracts';
+import { CAPACITY_POOLS, ChannelId } from '@switchboard/contracts';
 import { STRATEGIES } from '@switchboard/routing';
-import { EnabledChannel } from './schemas.ts';
 
 /**
  * Request and response shapes of the routing administration routes (queues' routing
@@ -78,9 +77,9 @@ const Units = z.number().int().min(0).max(100_000);
 export const CapacityBody = z
   .union([
     z.object({ total: Units, costs: z.partialRecord(ChannelId, z.number().int().min(1).max(100_000)) }).strict(),
-    z.partialRecord(EnabledChannel, Units),
+    z.partialRecord(z.enum(CAPACITY_POOLS), Units),
   ])
-  .describe('per channel ({ "webchat": 3, "telegram": 5 }; unlisted channels get 0) or weighted units ({ total, costs: { voice: 100, webchat: 20 } })');
+  .describe('per channel ({ "webchat": 3, "telegram": 5, "voice": 1 }; unlisted channels get 0; voice is for callback requests) or weighted units ({ total, costs: { voice: 100, webchat: 20 } })');
 export const CapacityDto = z
   .object({
     agentId: z.uuid(),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ENABLED_CHANNELS } from '@switchboard/contracts';
+import { CAPACITY_POOLS } from '@switchboard/contracts';
 import { createAgent, issueToken, listAgents, ROLES, withTransaction } from '@switchboard/db';
 import { conflict } from '@switchboard/errors';
 import { requireRole } from '../auth.ts';
@@ -10,9 +10,7 @@ import { AgentDto, errorResponses } from '../schemas.ts';
 const DEFAULT_CAPACITY = 3;
 const Capacity = z.number().int().min(0).max(1000);
 
-/** Capacity pools: each enabled channel, plus `voice` for callback requests (phone work). */
-const POOLS = [...ENABLED_CHANNELS, 'voice'] as const;
-const Pool = z.enum(POOLS);
+const Pool = z.enum(CAPACITY_POOLS);
 
 const CreateAgentBody = z.object({
   name: z.string().trim().min(1).max(200),
@@ -30,7 +28,7 @@ function capacityByChannel(input: z.infer<typeof CreateAgentBody>['capacity']): 
   const perChannel = typeof input === 'object' ? input : undefined;
   const all = typeof input === 'number' ? input : perChannel ? 0 : DEFAULT_CAPACITY;
   // one phone call at a time unless the admin says otherwise per channel
-  return Object.fromEntries(POOLS.map((c) => [c, perChannel?.[c] ?? (c === 'voice' ? Math.min(all, 1) : all)]));
+  return Object.fromEntries(CAPACITY_POOLS.map((c) => [c, perChannel?.[c] ?? (c === 'voice' ? Math.min(all, 1) : all)]));
 }
 
 export function registerAgentRoutes(deps: ApiDeps, app: ZodApp): void {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ENABLED_CHANNELS } from '@switchboard/contracts';
+import { CAPACITY_POOLS } from '@switchboard/contracts';
 import { agentQueueIds, getAgent, withTransaction } from '@switchboard/db';
 import { conflict, notFound } from '@switchboard/errors';
 import { getAgentSkills, getCapacity, poolsInUse, replaceAgentSkills, replacePools } from '../agent-routing-sql.ts';
@@ -99,7 +99,7 @@ export function registerSkillRoutes(deps: ApiDeps, app: ZodApp): void {
       const body = request.body;
       const weighted = 'total' in body && 'costs' in body ? (body as { total: number; costs: Record<string, number> }) : undefined;
       const perChannel = weighted ? undefined : (body as Record<string, number>);
-      const capacities: Record<string, number> = weighted ? { '*': weighted.total } : Object.fromEntries(ENABLED_CHANNELS.map((c) => [c, perChannel?.[c] ?? 0]));
+      const capacities: Record<string, number> = weighted ? { '*': weighted.total } : Object.fromEntries(CAPACITY_POOLS.map((c) => [c, perChannel?.[c] ?? 0]));
       const result = await withTransaction(deps.pool, async (tx) => {
         if (!(await getAgent(tx, id))) throw notFound('agent');
         const busy = await poolsInUse(tx, id, (pool) => !(pool in capacities));
