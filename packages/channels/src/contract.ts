@@ -4,6 +4,8 @@ import type { ChannelId, InboundEvent } from '@switchboard/contracts';
 /** What an ingress hands to `verify`: the request as received, body as raw bytes. */
 export interface InboundRequest {
   method: string;
+  /** The URL the platform called, as it saw it (public scheme, host, path and query): Twilio signs it. */
+  url?: string;
   /** Lower-cased header names. */
   headers: Record<string, string | string[] | undefined>;
   query: Record<string, string | undefined>;
@@ -43,6 +45,8 @@ export interface OutboundMessage {
   text: string | null;
   /** Files to send with the text, in order; empty for a text-only reply. */
   files?: readonly OutboundFile[];
+  /** Send this template instead of free text (re-opens a closed WhatsApp window). */
+  template?: MessageTemplate | null;
   replyToExternalId?: string | null;
 }
 
@@ -61,6 +65,20 @@ export interface ChannelCapabilities {
   maxAttachmentBytes: number;
   /** All files of one reply together, in bytes: one email carries them all, a chat sends them one by one. */
   maxAttachmentTotalBytes: number;
+  /**
+   * Free-form replies are allowed only this long after the customer's last message (WhatsApp's
+   * 24-hour customer-service window); outside it only a template may be sent. Unset: no window.
+   */
+  replyWindowHours?: number;
+  /** Whether replies may be pre-approved templates (WhatsApp message templates). */
+  templates?: boolean;
+}
+
+/** A pre-approved message template (WhatsApp): its name, language and body parameters in order. */
+export interface MessageTemplate {
+  name: string;
+  language: string;
+  parameters?: string[];
 }
 
 /**
@@ -76,7 +94,31 @@ export interface ChannelAdapter<Cfg = unknown, Sec = unknown> {
   verify(req: InboundRequest, inbox: InboxContext<Cfg, Sec>): void;
   /** 0..n events; [] for updates that are not customer messages. Throws PayloadError. */
   normalize(raw: unknown, inbox: InboxContext<Cfg, Sec>, receivedAt: Date): InboundEvent[];
+  /** The body as `normalize` takes it (default: lossless JSON). Throws PayloadError when it cannot be read. */
+  parse?(req: InboundRequest): unknown;
+  /** A subscription handshake (`GET`, e.g. Meta's hub.challenge); undefined when the request is not one. */
+  handshake?(req: InboundRequest, inbox: InboxContext<Cfg, Sec>): { status: number; body: string } | undefined;
+  /** What the platform expects as the answer to an accepted webhook (default: 200 JSON). */
+  readonly ack?: { contentType: string; body: string };
 }
+
+/** Inbound media fetched from the platform, for the blob store. */
+export interface FetchedMedia {
+  bytes: Buffer;
+  contentType: string;
+  fileName?: string;
+}
+
+/**
+ * Downloads the file behind an inbound attachment's platform handle (`externalId`); built by the
+ * channel's `create*MediaFetcher(deps)`. Throws like a sender: RetryableError, RateLimitedError,
+ * PermanentError (e.g. `attachment_too_large` over `maxBytes`, before reading it all).
+ */
+export type MediaFetcher<Cfg = unknown, Sec = unknown> = (
+  attachment: { externalId: string; mimeType?: string; fileName?: string },
+  inbox: InboxContext<Cfg, Sec>,
+  options: { maxBytes: number },
+) => Promise<FetchedMedia>;
 
 /** Delivers one message on a channel; built by the channel's `create*Sender(deps)` factory. */
 export type Sender<Cfg = unknown, Sec = unknown> = (msg: OutboundMessage, inbox: InboxContext<Cfg, Sec>) => Promise<SendResult>;

@@ -9,6 +9,8 @@ export const DomainEventType = z.enum([
   'message.created',
   'message.updated',
   'message.status',
+  'message.deleted',
+  'message.reaction',
   'contact.unreachable',
   'agent.status',
   'agent.over_capacity',

@@ -47,7 +47,7 @@ export const CallbackRequest = z.object({
 });
 export type CallbackRequest = z.infer<typeof CallbackRequest>;
 
-export const InboundEventType = z.enum(['message', 'message_edited', 'delivery_status', 'callback_request', 'call']);
+export const InboundEventType = z.enum(['message', 'message_edited', 'message_deleted', 'reaction', 'delivery_status', 'callback_request', 'call']);
 
 /**
  * The one shape every channel normalizes to. `eventId` is derived from the inbox and the
@@ -76,6 +76,8 @@ export const InboundEvent = z.object({
   status: z
     .object({ externalMessageId: Id, state: DeliveryState, error: z.string().max(2000).optional() })
     .optional(),
+  /** A `reaction` to a message (`externalMessageId` names the message reacted to): not a message itself. */
+  reaction: z.object({ emoji: z.string().max(64).nullable().describe('null: the reaction was removed') }).optional(),
   /** A `callback_request`: whom to call and when; it opens a conversation of kind `callback`. */
   callback: CallbackRequest.optional(),
   /** ISO-8601 times. */

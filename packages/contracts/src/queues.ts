@@ -18,6 +18,10 @@ export const RoutingTimerJob = z.discriminatedUnion('kind', [
 ]);
 export type RoutingTimerJob = z.infer<typeof RoutingTimerJob>;
 
+/** Fetches the platform media of an inbound message into the blob store (egress, which holds the platform credentials). */
+export const MediaFetchJob = z.object({ messageId: z.uuid(), inboxId: z.uuid(), channel: ChannelId });
+export type MediaFetchJob = z.infer<typeof MediaFetchJob>;
+
 /**
  * The queue catalog: every BullMQ queue, its payload schema and its defaults.
  * Renaming a queue is a data migration (jobs in flight stay under the old name).
@@ -30,6 +34,7 @@ export const QUEUES = {
   'outbound-telegram': { schema: OutboundJob, attempts: 8 },
   'outbound-webchat': { schema: OutboundJob, attempts: 8 },
   'outbound-email': { schema: OutboundJob, attempts: 8 },
+  'media-fetch': { schema: MediaFetchJob, attempts: 8 },
 } as const;
 
 export type QueueName = keyof typeof QUEUES;

@@ -12,6 +12,7 @@ export interface OutboundDelivery {
   status: string;
   text: string | null;
   attachments: Attachment[];
+  template: { name: string; language: string; parameters?: string[] } | null;
   recipientExternalId: string;
   threadExternalId: string;
 }
@@ -19,7 +20,7 @@ export interface OutboundDelivery {
 export async function loadDelivery(db: Queryable, messageId: string): Promise<OutboundDelivery | undefined> {
   const { rows } = await db.query(
     `select m.id as "messageId", m.conversation_id as "conversationId", m.inbox_id as "inboxId", c.channel,
-            m.seq::int as seq, m.status, m.text, m.attachments, ci.external_id as "recipientExternalId", c.thread_key as "threadExternalId"
+            m.seq::int as seq, m.status, m.text, m.attachments, m.template, ci.external_id as "recipientExternalId", c.thread_key as "threadExternalId"
        from messages m
        join conversations c on c.id = m.conversation_id
        join contact_identities ci on ci.contact_id = c.contact_id and ci.inbox_id = c.inbox_id

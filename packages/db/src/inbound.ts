@@ -7,6 +7,8 @@ export type InboundOutcome =
   | { kind: 'stored'; conversationId: string; messageId: string; queueId: string | null; needsRouting: boolean; conversation: 'created' | 'reopened' | 'existing' }
   | { kind: 'duplicate'; messageId: string }
   | { kind: 'edited'; messageId: string }
+  | { kind: 'deleted'; messageId: string }
+  | { kind: 'reaction'; messageId: string }
   | { kind: 'status'; messageId: string | null }
   | { kind: 'ignored'; reason: string };
 
@@ -23,6 +25,10 @@ export async function recordInbound(tx: Queryable, event: InboundEvent): Promise
       return storeMessage(tx, event);
     case 'message_edited':
       return applyEdit(tx, event);
+    case 'message_deleted':
+      return applyDelete(tx, event);
+    case 'reaction':
+      return applyReaction(tx, event);
     case 'delivery_status':
       return applyStatus(tx, event);
   }
@@ -164,6 +170,33 @@ async function applyEdit(tx: Queryable, event: InboundEvent): Promise<InboundOut
   }
   await appendEvent(tx, { type: 'message.updated', conversationId: rows[0].conversationId, payload: { messageId: rows[0].id } });
   return { kind: 'edited', messageId: rows[0].id };
+}
+
+/** The customer deleted a message: it is marked, not removed, so agents keep the context. */
+async function applyDelete(tx: Queryable, event: InboundEvent): Promise<InboundOutcome> {
+  const { rows } = await tx.query<{ id: string; conversationId: string }>(
+    `update messages set deleted_at = coalesce(deleted_at, $3), updated_at = now()
+      where inbox_id = $1 and external_id = $2 returning id, conversation_id as "conversationId"`,
+    [event.inboxId, event.externalMessageId, event.sentAt],
+  );
+  if (!rows[0]) return { kind: 'ignored', reason: 'deletion of an unknown message' };
+  await appendEvent(tx, { type: 'message.deleted', conversationId: rows[0].conversationId, payload: { messageId: rows[0].id } });
+  return { kind: 'deleted', messageId: rows[0].id };
+}
+
+/** A reaction is an event on the message it reacts to, never a message of its own. */
+async function applyReaction(tx: Queryable, event: InboundEvent): Promise<InboundOutcome> {
+  const { rows } = await tx.query<{ id: string; conversationId: string }>(
+    `select id, conversation_id as "conversationId" from messages where inbox_id = $1 and external_id = $2`,
+    [event.inboxId, event.externalMessageId],
+  );
+  if (!rows[0]) return { kind: 'ignored', reason: 'reaction to an unknown message' };
+  await appendEvent(tx, {
+    type: 'message.reaction',
+    conversationId: rows[0].conversationId,
+    payload: { messageId: rows[0].id, emoji: event.reaction?.emoji ?? null, by: event.sender.externalId },
+  });
+  return { kind: 'reaction', messageId: rows[0].id };
 }
 
 const STATE_RANK: Record<string, number> = { queued: 0, sending: 1, sent: 2, delivered: 3, read: 4 };

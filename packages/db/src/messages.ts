@@ -22,6 +22,9 @@ export interface Message {
   errorMessage: string | null;
   sentAt: Date | null;
   editedAt: Date | null;
+  /** The customer deleted it on the platform; the text is kept for context. */
+  deletedAt: Date | null;
+  template: { name: string; language: string; parameters?: string[] } | null;
   createdAt: Date;
 }
 
@@ -30,7 +33,7 @@ export const SELECT_MESSAGE = `
          m.author_agent_id as "authorAgentId", m.author_contact_id as "authorContactId", m.is_private as "isPrivate",
          m.text, m.attachments, m.external_id as "externalId", m.reply_to_external_id as "replyToExternalId",
          m.status, m.error_code as "errorCode", m.error_message as "errorMessage",
-         m.sent_at as "sentAt", m.edited_at as "editedAt", m.created_at as "createdAt"
+         m.sent_at as "sentAt", m.edited_at as "editedAt", m.deleted_at as "deletedAt", m.template, m.created_at as "createdAt"
     from messages m`;
 
 export async function listMessages(
@@ -71,6 +74,7 @@ export async function createOutboundMessage(
     agentId: string | null;
     text: string | null;
     attachments?: readonly Attachment[];
+    template?: { name: string; language: string; parameters?: string[] } | null;
     isPrivate: boolean;
     idempotencyKey?: string | undefined;
   },
@@ -84,8 +88,8 @@ export async function createOutboundMessage(
   }
   const seq = await nextSeq(db, input.conversationId, new Date());
   const { rows } = await db.query<{ id: string }>(
-    `insert into messages(conversation_id, inbox_id, seq, direction, author_agent_id, is_private, text, attachments, status, idempotency_key)
-     values ($1, $2, $3, 'out', $4, $5, $6, $7, $8, $9) returning id`,
+    `insert into messages(conversation_id, inbox_id, seq, direction, author_agent_id, is_private, text, attachments, status, idempotency_key, template)
+     values ($1, $2, $3, 'out', $4, $5, $6, $7, $8, $9, $10) returning id`,
     [
       input.conversationId,
       input.inboxId,
@@ -96,6 +100,7 @@ export async function createOutboundMessage(
       JSON.stringify(input.attachments ?? []),
       input.isPrivate ? 'stored' : 'queued',
       input.idempotencyKey ?? null,
+      input.template ? JSON.stringify(input.template) : null,
     ],
   );
   const message = (await getMessage(db, rows[0]!.id))!;
@@ -104,6 +109,15 @@ export async function createOutboundMessage(
 }
 
 /** Outbound messages still waiting for egress, e.g. because enqueueing failed after commit. */
+/** When the customer last wrote in this conversation (for reply windows), or null. */
+export async function lastInboundAt(db: Queryable, conversationId: string): Promise<Date | null> {
+  const { rows } = await db.query<{ at: Date | null }>(
+    `select max(coalesce(sent_at, created_at)) as at from messages where conversation_id = $1 and direction = 'in'`,
+    [conversationId],
+  );
+  return rows[0]?.at ?? null;
+}
+
 export async function staleOutbound(db: Queryable, olderThanMs: number, limit = 500): Promise<{ id: string; channel: string }[]> {
   const { rows } = await db.query(
     `select m.id, c.channel from messages m join conversations c on c.id = m.conversation_id

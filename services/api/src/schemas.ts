@@ -108,6 +108,8 @@ export const MessageDto = z
     errorMessage: z.string().nullable(),
     sentAt: z.date().nullable(),
     editedAt: z.date().nullable(),
+    deletedAt: z.date().nullable().describe('the customer deleted it on the platform; the text is kept'),
+    template: z.object({ name: z.string(), language: z.string(), parameters: z.array(z.string()).optional() }).nullable(),
     createdAt: z.date(),
   })
   .meta({ id: 'Message' });

@@ -52,6 +52,7 @@ export async function deliverOutbound(deps: DeliverDeps, data: OutboundJob, job:
         threadExternalId: delivery.threadExternalId,
         text: delivery.text,
         files,
+        template: delivery.template,
       },
       { id: inbox.id, channel: inbox.channel, config: config.data, secrets: secrets.data },
     );

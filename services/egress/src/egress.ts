@@ -2,12 +2,13 @@ import type { Redis } from 'ioredis';
 import type { BlobStore } from '@switchboard/blob';
 import { Queue, type Worker } from 'bullmq';
 import { ENABLED_CHANNELS, outboundQueueFor, type ChannelId } from '@switchboard/contracts';
-import type { Sender } from '@switchboard/channels';
+import type { MediaFetcher, Sender } from '@switchboard/channels';
 import { staleOutbound, type Pool } from '@switchboard/db';
 import type { Logger } from '@switchboard/log';
 import { runPeriodically } from '@switchboard/runtime';
 import { jobIdFor, startWorker, type Producer } from '@switchboard/queue';
 import { deliverOutbound } from './deliver.ts';
+import { startMediaWorker } from './media.ts';
 import type { InboxCache } from '@switchboard/db';
 
 export interface EgressDeps {
@@ -19,8 +20,11 @@ export interface EgressDeps {
   inboxes: InboxCache;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each channel's sender takes its own config shape
   senders: Partial<Record<string, Sender<any, any>>>;
-  /** The files of agents' replies (uploads through the API). */
+  /** The files of agents' replies (uploads through the API), and where inbound platform media goes. */
   blobs?: BlobStore;
+  /** Per channel: downloads inbound media (WhatsApp media ids, Twilio media URLs); needs `blobs`. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each channel's fetcher takes its own config shape
+  fetchers?: Partial<Record<string, MediaFetcher<any, any>>>;
   concurrency?: number;
   sweepIntervalMs?: number;
   /** Replies still pending this long are re-enqueued by the sweeper. */
@@ -78,12 +82,16 @@ export function startEgress(deps: EgressDeps): Egress {
   };
   const stopSweeping = runPeriodically('outbound sweep', sweep, deps.sweepIntervalMs ?? 30_000, deps.logger);
 
+  const media = deps.blobs
+    ? startMediaWorker({ ...deps, blobs: deps.blobs, fetchers: deps.fetchers ?? {}, ...(deps.concurrency && { concurrency: deps.concurrency }) })
+    : undefined;
+
   return {
-    workers,
+    workers: media ? [...workers, media] : workers,
     sweep,
     async close() {
       stopSweeping();
-      await Promise.all(workers.map((w) => w.close()));
+      await Promise.all([...workers, ...(media ? [media] : [])].map((w) => w.close()));
       await Promise.all([...queues.values()].map((q) => q.close()));
     },
   };

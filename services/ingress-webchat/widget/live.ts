@@ -51,6 +51,15 @@ export function startLive(options: LiveOptions): Live {
     retryTimer = setTimeout(connect, delayMs);
   };
 
+  /** A socket that never opened; after a few in a row, poll until one does. */
+  const neverOpened = () => {
+    if (++failures >= FAILURES_BEFORE_POLLING) {
+      setPolling(true);
+      options.sync();
+    }
+    schedule(backoff(attempt++));
+  };
+
   async function connect(): Promise<void> {
     let url: string;
     try {
@@ -61,7 +70,14 @@ export function startLive(options: LiveOptions): Live {
     }
     if (stopped) return;
     let opened = false;
-    const ws = new WebSocket(url);
+    let ws: WebSocket;
+    try {
+      ws = new WebSocket(url);
+    } catch {
+      // a page's CSP or a locked-down browser may refuse sockets outright: as good as a blocked upgrade
+      neverOpened();
+      return;
+    }
     socket = ws;
     ws.onopen = () => {
       opened = true;
@@ -92,11 +108,8 @@ export function startLive(options: LiveOptions): Live {
         schedule(0);
         return;
       }
-      if (!opened && ++failures >= FAILURES_BEFORE_POLLING) {
-        setPolling(true);
-        options.sync();
-      }
-      schedule(backoff(attempt++));
+      if (!opened) neverOpened();
+      else schedule(backoff(attempt++));
     };
     clearInterval(pingTimer);
     // keeps idle proxies from cutting the connection

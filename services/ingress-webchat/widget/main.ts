@@ -115,7 +115,9 @@ function boot(tag: HTMLScriptElement): void {
 
   window.SwitchboardChat = { open: () => setOpen(true), close: () => setOpen(false) };
   api.settings().then(applySettings, () => applySettings(settings));
-  chat.resume();
+  // a signed-in user may have talked to us on another device: their session shows that history now
+  if (identity && !api.hasSession()) api.session().then(() => chat.resume(), () => undefined);
+  else chat.resume();
 }
 
 function typeMatches(allowed: string, type: string): boolean {

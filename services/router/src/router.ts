@@ -56,6 +56,11 @@ export async function handleInbound(deps: Deps, event: InboundEvent): Promise<vo
     return { outcome, routing: await routeInbound(tx, input) };
   });
   deps.logger.debug({ eventId: event.eventId, outcome }, 'inbound recorded');
+  // also after a duplicate: the first delivery may have stored the message and died before this
+  if ((outcome.kind === 'stored' || outcome.kind === 'duplicate') && hasPlatformMedia(event)) {
+    const job = { messageId: outcome.messageId, inboxId: event.inboxId, channel: event.channel };
+    await deps.producer.add('media-fetch', job, { jobId: jobIdFor('media', outcome.messageId) });
+  }
   if (!routing) return;
   await deliverAutoReplies(deps, routing.outbound);
   if (outcome.kind === 'stored') await armSlaTimers({ ...deps, clock: clockOf(deps) }, outcome.conversationId);
@@ -66,6 +71,11 @@ export async function handleInbound(deps: Deps, event: InboundEvent): Promise<vo
       await requestDispatch(deps, queueId, 'inbound_retry').catch(() => {});
     });
   }
+}
+
+/** Attachments known only by a platform handle (a WhatsApp media id, a Twilio media URL): egress fetches them. */
+function hasPlatformMedia(event: InboundEvent): boolean {
+  return event.content.attachments.some((a) => a.externalId !== undefined && !a.externalId.startsWith('blob:') && a.note === undefined);
 }
 
 /** Passes coalesce: triggers within this window become one pass that runs after all of them. */

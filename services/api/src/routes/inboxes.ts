@@ -17,7 +17,7 @@ const CreateInboxBody = z.object({
   secrets: z
     .record(z.string(), z.unknown())
     .optional()
-    .describe('telegram: { botToken, webhookSecret? }; webchat: generated. Encrypted at rest, never returned'),
+    .describe('telegram: { botToken, webhookSecret? }; webchat: { identitySecret? } (the visitor-token key is generated). Encrypted at rest, never returned'),
 });
 
 /** Secrets we generate rather than ask for: a webhook secret unless given, a visitor-token key always. */

@@ -5,12 +5,14 @@ import type { ChannelId } from '@switchboard/contracts';
 import {
   createOutboundMessage,
   getConversation,
+  lastInboundAt,
   getMessage,
   listMessages,
   uploadAttachment,
   uploadsOf,
   withTransaction,
   type Message,
+  type Queryable,
   type Upload,
 } from '@switchboard/db';
 import { conflict, forbidden, HttpError, notFound } from '@switchboard/errors';
@@ -35,6 +37,14 @@ const Page = z.object({
 const ReplyBody = z
   .object({
     text: z.string().min(1).max(4096).refine((t) => t.trim().length > 0, 'must not be blank').optional(),
+    template: z
+      .object({
+        name: z.string().regex(/^[a-z0-9_]{1,512}$/, 'a template name: lowercase letters, digits and _'),
+        language: z.string().regex(/^[a-z]{2,3}(_[A-Z]{2})?$/, 'a language code like en or en_US'),
+        parameters: z.array(z.string().min(1).max(1024)).max(20).optional(),
+      })
+      .optional()
+      .describe('WhatsApp: a pre-approved template, the only message allowed outside the 24-hour window'),
     attachments: z
       .array(z.uuid())
       .max(10)
@@ -43,7 +53,12 @@ const ReplyBody = z
       .describe('upload ids from POST /conversations/{id}/attachments'),
     private: z.boolean().default(false).describe('a note for staff only; never sent to the customer'),
   })
-  .refine((body) => body.text !== undefined || body.attachments.length > 0, { path: ['text'], message: 'is required unless attachments are given' });
+  .refine((body) => body.text !== undefined || body.attachments.length > 0 || body.template !== undefined, {
+    path: ['text'],
+    message: 'is required unless attachments or a template are given',
+  });
+
+type Template = NonNullable<z.infer<typeof ReplyBody>['template']>;
 
 const ReplyHeaders = z.looseObject({
   'idempotency-key': z.string().min(1).max(200).optional().describe('a retried request with the same key returns the first message (200)'),
@@ -54,7 +69,7 @@ type ReplyOutcome = { message: Message; created: boolean; channel: string };
 async function storeReply(
   deps: ApiDeps,
   request: FastifyRequest,
-  input: { conversationId: string; text: string | null; uploadIds: string[]; isPrivate: boolean; idempotencyKey: string | undefined },
+  input: { conversationId: string; text: string | null; uploadIds: string[]; template: Template | undefined; isPrivate: boolean; idempotencyKey: string | undefined },
 ): Promise<ReplyOutcome> {
   const principal = principalOf(request);
   return withTransaction(deps.pool, async (tx) => {
@@ -74,13 +89,17 @@ async function storeReply(
     const uploads = await uploadsOf(tx, input.conversationId, input.uploadIds);
     const missing = input.uploadIds.findIndex((id) => !uploads.some((u) => u.id === id));
     if (missing >= 0) throw invalidField(`body.attachments.${missing}`, 'no such upload in this conversation');
-    if (!input.isPrivate) assertChannelCanSend(channel as ChannelId, uploads);
+    if (!input.isPrivate) {
+      assertChannelCanSend(channel as ChannelId, uploads);
+      await assertWithinReplyWindow(tx, channel as ChannelId, input.conversationId, input.template, deps.clock.now());
+    }
     const result = await createOutboundMessage(tx, {
       conversationId: input.conversationId,
       inboxId: conversation.inboxId,
       agentId: principal.agentId,
       text: input.text,
       attachments: uploads.map(uploadAttachment),
+      template: input.template ?? null,
       isPrivate: input.isPrivate,
       idempotencyKey: input.idempotencyKey,
     });
@@ -94,6 +113,24 @@ async function storeReply(
 function assertChannelCanSend(channel: ChannelId, uploads: readonly Upload[]): void {
   const refusal = channelRefusal(channel, getAdapter(channel).capabilities, uploads);
   if (refusal) throw new HttpError(422, refusal.code, refusal.message);
+}
+
+/**
+ * WhatsApp-style windows: free-form replies only within `replyWindowHours` of the customer's last
+ * message; outside it only a template, which the channel must support. Checked before queueing,
+ * so the agent learns it now rather than from a failed delivery.
+ */
+async function assertWithinReplyWindow(tx: Queryable, channel: ChannelId, conversationId: string, template: Template | undefined, now: Date): Promise<void> {
+  const { replyWindowHours, templates } = getAdapter(channel).capabilities;
+  if (template && !templates) throw new HttpError(422, 'templates_not_supported', `${channel} does not send message templates`);
+  if (template || !replyWindowHours) return;
+  const last = await lastInboundAt(tx, conversationId);
+  if (last && now.getTime() - last.getTime() <= replyWindowHours * 3_600_000) return;
+  throw new HttpError(
+    422,
+    'outside_reply_window',
+    `${channel} allows free-form replies for ${replyWindowHours} h after the customer's last message${last ? ` (${last.toISOString()})` : ''}; send a template to reopen the conversation`,
+  );
 }
 
 /** Why `channel` with these capabilities cannot carry these files, or undefined when it can. */
@@ -156,6 +193,7 @@ export function registerMessageRoutes(deps: ApiDeps, app: ZodApp): void {
         conversationId: id,
         text: request.body.text ?? null,
         uploadIds: request.body.attachments,
+        template: request.body.template,
         isPrivate: request.body.private,
         idempotencyKey: request.headers['idempotency-key'],
       };

@@ -1,0 +1,1 @@
+export { metaHandshake, verifyMetaSignature } from './verify.ts';

@@ -1,0 +1,2 @@
+export { acceptWebhook, type AcceptDeps, type AcceptOutcome } from './accept.ts';
+export { buildWebhookIngress, type WebhookIngressDeps } from './app.ts';
