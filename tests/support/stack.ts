@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLocalBlobStore } from '@switchboard/blob';
+import { createLocalBlobStore, type BlobStore } from '@switchboard/blob';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '@switchboard/api';
-import { createEmailSender, createSmtpTransports, createTelegramSender, createWebchatSender } from '@switchboard/channels';
+import { createEmailSender, createSmtpTransports, createTelegramSender, createWebchatSender, type MediaFetcher, type Sender } from '@switchboard/channels';
 import { startEgress, withEmailContext, type Egress } from '@switchboard/egress';
 import { buildTelegramIngress } from '@switchboard/ingress-telegram';
 import { buildWebchatIngress } from '@switchboard/ingress-webchat';
@@ -28,6 +28,8 @@ export interface Stack {
   egress: Egress;
   producer: Producer;
   inboxes: InboxCache;
+  /** The blob store the API, egress and ingress-webchat share. */
+  blobs: BlobStore;
   close(): Promise<void>;
 }
 
@@ -35,7 +37,17 @@ async function listen(app: FastifyInstance): Promise<string> {
   return app.listen({ host: '127.0.0.1', port: 0 });
 }
 
-export async function startStack(options: { logger?: Logger; sweepIntervalMs?: number } = {}): Promise<Stack> {
+export interface StackOptions {
+  logger?: Logger;
+  sweepIntervalMs?: number;
+  /** More channels' senders and media fetchers for egress (a channel's e2e test points them at its fake platform). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each channel's sender takes its own config shape
+  senders?: Partial<Record<string, Sender<any, any>>>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each channel's fetcher takes its own config shape
+  fetchers?: Partial<Record<string, MediaFetcher<any, any>>>;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const logger = options.logger ?? silentLogger();
   const db = await createTestDatabase();
   const prefix = testQueuePrefix();
@@ -81,11 +93,14 @@ export async function startStack(options: { logger?: Logger; sweepIntervalMs?: n
     logger,
     inboxes,
     blobs,
+    paceRedis: producerRedis,
     senders: {
       telegram: createTelegramSender({ apiRoot: telegram.apiRoot }),
       webchat: createWebchatSender({ publish: (channel, payload) => publisher.publish(channel, payload) }),
       email: withEmailContext(db.pool, createEmailSender(smtp)),
+      ...options.senders,
     },
+    ...(options.fetchers && { fetchers: options.fetchers }),
   });
 
   return {
@@ -98,6 +113,7 @@ export async function startStack(options: { logger?: Logger; sweepIntervalMs?: n
     egress,
     producer,
     inboxes,
+    blobs,
     async close() {
       await Promise.all([apiApp.close(), telegramApp.close(), webchatApp.close()]);
       await router.close();

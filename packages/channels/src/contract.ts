@@ -72,6 +72,8 @@ export interface ChannelCapabilities {
   replyWindowHours?: number;
   /** Whether replies may be pre-approved templates (WhatsApp message templates). */
   templates?: boolean;
+  /** The platform's published send rate per sending account (inbox); egress paces itself to it. Unset: no pacing. */
+  sendRatePerSecond?: number;
 }
 
 /** A pre-approved message template (WhatsApp): its name, language and body parameters in order. */

@@ -2,3 +2,4 @@ export * from './connection.ts';
 export * from './producer.ts';
 export * from './worker.ts';
 export * from './lease.ts';
+export { countInWindow, type WindowCount } from './window-counter.ts';

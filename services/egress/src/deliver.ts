@@ -1,11 +1,12 @@
 import type { Job } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { BlobStore } from '@switchboard/blob';
 import type { Attachment, OutboundJob } from '@switchboard/contracts';
 import { getAdapter, type OutboundFile, type Sender } from '@switchboard/channels';
 import { claimForSending, loadDelivery, markContactUnreachable, markFailed, markRetrying, markSent, type Pool } from '@switchboard/db';
 import { AppError, PermanentError, RateLimitedError } from '@switchboard/errors';
 import type { Logger } from '@switchboard/log';
-import { RetryLaterSignal } from '@switchboard/queue';
+import { countInWindow, RetryLaterSignal } from '@switchboard/queue';
 import type { InboxCache } from '@switchboard/db';
 
 export interface DeliverDeps {
@@ -16,6 +17,8 @@ export interface DeliverDeps {
   logger: Logger;
   /** Where the files of agents' replies are; without it a reply with files fails permanently. */
   blobs?: BlobStore;
+  /** Counts sends per inbox to pace each account to its platform's published rate (not a worker's blocking connection). */
+  paceRedis?: Redis;
 }
 
 /** How long a reply waits before checking again whether the one written before it went out. */
@@ -38,6 +41,7 @@ export async function deliverOutbound(deps: DeliverDeps, data: OutboundJob, job:
     const send = deps.senders[delivery.channel];
     if (!send) throw new PermanentError('channel_not_supported', `no sender for channel ${delivery.channel}`);
     const adapter = getAdapter(inbox.channel);
+    await pace(deps, inbox.id, adapter.capabilities.sendRatePerSecond);
     const config = adapter.configSchema.safeParse(inbox.config);
     const secrets = adapter.secretsSchema.safeParse(inbox.secrets);
     // a broken inbox will not mend itself between retries: an operator must fix it
@@ -62,6 +66,23 @@ export async function deliverOutbound(deps: DeliverDeps, data: OutboundJob, job:
     await recordFailure(deps, data, job, error);
     throw error;
   }
+}
+
+/**
+ * Keeps each sending account under its platform's published rate (WhatsApp 80/s, a Twilio long
+ * code 1/s, ...) across every egress replica: over the rate, the job waits for the next second
+ * without spending an attempt. Redis unavailable: send anyway, a 429 is still honoured.
+ */
+export async function pace(deps: Pick<DeliverDeps, 'paceRedis' | 'logger'>, inboxId: string, perSecond: number | undefined, now = Date.now()): Promise<void> {
+  if (!perSecond || !deps.paceRedis) return;
+  let counted;
+  try {
+    counted = await countInWindow(deps.paceRedis, `sb-egress-pace:${inboxId}`, 1_000, now);
+  } catch (error) {
+    deps.logger.warn({ err: error, inboxId }, 'send not paced: Redis unavailable');
+    return;
+  }
+  if (counted.count > perSecond) throw new RateLimitedError('paced', `over ${perSecond} sends/s for this inbox`, Math.max(counted.retryAfterMs, 50));
 }
 
 /** A reply's files (`blob:<key>` references, as the API stores uploads), read only by senders that upload them. */

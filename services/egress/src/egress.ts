@@ -25,6 +25,8 @@ export interface EgressDeps {
   /** Per channel: downloads inbound media (WhatsApp media ids, Twilio media URLs); needs `blobs`. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each channel's fetcher takes its own config shape
   fetchers?: Partial<Record<string, MediaFetcher<any, any>>>;
+  /** Counts sends per inbox for pacing (a plain connection, not a worker's). */
+  paceRedis?: Redis;
   concurrency?: number;
   sweepIntervalMs?: number;
   /** Replies still pending this long are re-enqueued by the sweeper. */

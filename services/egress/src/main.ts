@@ -33,6 +33,7 @@ try {
       webchat: createWebchatSender({ publish: (channel, payload) => publisher.publish(channel, payload) }),
       email: withEmailContext(pool, createEmailSender(smtp)),
     },
+    paceRedis: producerRedis,
     concurrency: env.EGRESS_CONCURRENCY,
     sweepIntervalMs: env.EGRESS_SWEEP_INTERVAL_MS,
   });

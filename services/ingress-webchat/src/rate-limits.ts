@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { verifyVisitorToken } from '@switchboard/channels';
 import { HttpError } from '@switchboard/errors';
 import type { Logger } from '@switchboard/log';
+import { countInWindow } from '@switchboard/queue';
 import type { WebchatInboxes } from './inboxes.ts';
 
 /** Requests per minute; counted in Redis, so the limits hold across replicas. */
@@ -21,25 +22,22 @@ const WRITES = new Set(['messages', 'uploads', 'callbacks', 'offline']);
 
 /**
  * Per-IP and per-visitor limits on the visitor routes, each a fixed one-minute window counted
- * with INCR in Redis; a request over any limit gets 429 with Retry-After. (@fastify/rate-limit
+ * in Redis (countInWindow); a request over any limit gets 429 with Retry-After. (@fastify/rate-limit
  * applies one limiter per request; these are several on the same request.) Health checks and
  * the widget script are not limited. If Redis cannot count, the request goes through: the
  * sends themselves answer 503 while Redis is down.
  */
 export function registerRateLimits(app: FastifyInstance, limits: RateLimits, inboxes: WebchatInboxes, logger: Logger): void {
   const hit = async (bucket: string, max: number): Promise<void> => {
-    const window = Math.floor(Date.now() / WINDOW_MS);
-    const key = `sb-webchat-rl:${bucket}:${window}`;
-    let count: number;
+    let counted;
     try {
-      const [[, incr]] = (await limits.redis.multi().incr(key).pexpire(key, WINDOW_MS * 2).exec()) as [[Error | null, number]];
-      count = incr;
+      counted = await countInWindow(limits.redis, `sb-webchat-rl:${bucket}`, WINDOW_MS);
     } catch (error) {
       logger.warn({ err: error }, 'rate limit not counted: Redis unavailable');
       return;
     }
-    if (count > max) {
-      const retryAfterS = Math.max(1, Math.ceil(((window + 1) * WINDOW_MS - Date.now()) / 1000));
+    if (counted.count > max) {
+      const retryAfterS = Math.max(1, Math.ceil(counted.retryAfterMs / 1000));
       throw Object.assign(new HttpError(429, 'rate_limited', `too many requests; retry in ${retryAfterS} s`), { retryAfterS });
     }
   };

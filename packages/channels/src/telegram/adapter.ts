@@ -19,13 +19,15 @@ export type TelegramSecrets = z.infer<typeof TelegramSecrets>;
 
 export const telegramAdapter: ChannelAdapter<TelegramConfig, TelegramSecrets> = {
   channel: 'telegram',
-  // Bot API uploads: 50 MB per file (photos over 10 MB go as documents); files go one message each
+  // Bot API uploads: 50 MB per file (photos over 10 MB go as documents); files go one message each.
+  // About 30 messages/s per bot overall (and ~1/s per chat, which bursts tolerate)
   capabilities: {
     text: true,
     media: true,
     maxTextLength: TELEGRAM_MAX_TEXT_LENGTH,
     maxAttachmentBytes: 50 * 1024 * 1024,
     maxAttachmentTotalBytes: 10 * 50 * 1024 * 1024,
+    sendRatePerSecond: 30,
   },
   configSchema: TelegramConfig,
   secretsSchema: TelegramSecrets,
