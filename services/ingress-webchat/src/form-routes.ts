@@ -58,19 +58,25 @@ export function registerFormRoutes(app: FastifyInstance, deps: FormRouteDeps): v
     const inbox = await inboxFor(deps.inboxes, req, reply);
     const visitor = visitorOf(req, inbox);
     const form = parseOr400(OfflineFormRequest, req.body ?? {}, 'body');
-    const emailInboxId = form.email ? await linkedEmailInbox(deps.pool, inbox) : undefined;
-    const event = emailInboxId ? offlineByEmail(inbox, emailInboxId, visitor.visitorId, form) : offlineInChat(inbox, visitor.visitorId, form);
+    // email first (it threads back reliably), then SMS for a phone-only message, else the chat itself
+    const emailInboxId = form.email ? await linkedInbox(deps.pool, inbox.config.offlineEmailInboxId, 'email') : undefined;
+    const smsInboxId = !emailInboxId && form.phone ? await linkedInbox(deps.pool, inbox.config.offlineSmsInboxId, 'sms') : undefined;
+    const event = emailInboxId
+      ? offlineByEmail(inbox, emailInboxId, visitor.visitorId, form)
+      : smsInboxId
+        ? offlineBySms(inbox, smsInboxId, visitor.visitorId, form)
+        : offlineInChat(inbox, visitor.visitorId, form);
     await deps.producer.add('inbound', event, { jobId: jobIdFor(event.inboxId, event.eventId) });
-    return reply.code(202).send({ accepted: true, clientMessageId: form.clientMessageId, answeredBy: emailInboxId ? 'email' : 'chat' });
+    const answeredBy = emailInboxId ? 'email' : smsInboxId ? 'sms' : 'chat';
+    return reply.code(202).send({ accepted: true, clientMessageId: form.clientMessageId, answeredBy });
   });
 }
 
-/** The linked email inbox, if the admin configured one and it still is an email inbox. */
-async function linkedEmailInbox(pool: Pool, inbox: WebchatInbox): Promise<string | undefined> {
-  const id = inbox.config.offlineEmailInboxId;
+/** The linked inbox, if the admin configured one and it still is of that channel. */
+async function linkedInbox(pool: Pool, id: string | undefined, channel: 'email' | 'sms'): Promise<string | undefined> {
   if (!id) return undefined;
   const linked = await getInbox(pool, id);
-  return linked?.channel === 'email' ? linked.id : undefined;
+  return linked?.channel === channel ? linked.id : undefined;
 }
 
 /**
@@ -96,7 +102,35 @@ function offlineByEmail(inbox: WebchatInbox, emailInboxId: string, visitorId: st
   };
 }
 
-/** Without an email inbox: a web-chat message the agent answers in the widget or by phone. */
+/**
+ * A message for the SMS inbox: the customer's number is the thread, as for an SMS they sent, so
+ * the agent's reply goes out by SMS and their answer continues the conversation.
+ */
+function offlineBySms(inbox: WebchatInbox, smsInboxId: string, visitorId: string, form: OfflineFormRequest): InboundEvent {
+  const at = new Date().toISOString();
+  const phone = smsAddress(form.phone!);
+  return {
+    eventId: `wc-off-${visitorId}-${form.clientMessageId}`,
+    inboxId: smsInboxId,
+    channel: 'sms',
+    type: 'message',
+    externalMessageId: `webchat-offline:${inbox.id}:${visitorId}:${form.clientMessageId}`,
+    thread: { externalId: phone },
+    sender: { externalId: phone, name: form.name, phone },
+    content: { text: form.message, attachments: [] },
+    sentAt: at,
+    receivedAt: at,
+    raw: { source: 'webchat-offline', webchatInboxId: inbox.id, visitorId, form },
+  };
+}
+
+/** A number as SMS providers address it: `+` and digits (spaces, dots, dashes and brackets dropped). */
+export function smsAddress(phone: string): string {
+  const digits = phone.replace(/[^\d]/g, '');
+  return phone.trim().startsWith('+') ? `+${digits}` : digits;
+}
+
+/** Without an email or SMS inbox: a web-chat message the agent answers in the widget or by phone. */
 function offlineInChat(inbox: WebchatInbox, visitorId: string, form: OfflineFormRequest): InboundEvent {
   const at = new Date().toISOString();
   return {

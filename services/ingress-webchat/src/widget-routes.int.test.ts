@@ -129,6 +129,16 @@ describe('offline form', () => {
     expect(event.externalMessageId).not.toMatch(/^</);
   });
 
+  it('with only a phone number and a linked SMS inbox, opens the conversation there, addressed to the number', async () => {
+    const sms = await createInbox(h.db.pool, h.secretBox, { channel: 'sms', name: 'sms', config: { provider: 'gateway', sendUrl: 'http://127.0.0.1:9/send' }, secrets: { signingSecret: 'x'.repeat(32) }, defaultQueueId: null });
+    const linked = await h.createWebchatInbox({ offlineSmsInboxId: sms.id });
+    const v = await visitor(linked.id);
+    const res = await post(v.token, 'offline', { clientMessageId: 'o4', name: 'Cy', phone: '+44 (20) 7946-0958', message: 'Call or text me' }, linked.id);
+    expect(res.json()).toMatchObject({ answeredBy: 'sms' });
+    const event = (await queued(`wc-off-${v.visitorId}-o4`, sms.id))!;
+    expect(event).toMatchObject({ channel: 'sms', thread: { externalId: '+442079460958' }, sender: { externalId: '+442079460958', name: 'Cy', phone: '+442079460958' }, content: { text: 'Call or text me' } });
+  });
+
   it('without a linked email inbox it is a web-chat message keeping the phone; email or phone is required', async () => {
     const v = await visitor();
     const res = await post(v.token, 'offline', { clientMessageId: 'o2', name: 'Bo', phone: '+49 30 901820', message: 'Call me about my order' });

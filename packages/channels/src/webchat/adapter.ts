@@ -16,6 +16,8 @@ export const WebchatConfig = z.object({
   allowedOrigins: z.array(z.string()).default([]),
   /** An email inbox: offline-form messages with an email address become conversations there, answered by email. */
   offlineEmailInboxId: z.uuid().optional(),
+  /** An SMS inbox: offline-form messages with only a phone number become conversations there, answered by SMS. */
+  offlineSmsInboxId: z.uuid().optional(),
   /** Whether the widget offers "call me back". */
   callbacks: z.boolean().default(true),
   uploads: z
