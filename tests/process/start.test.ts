@@ -76,11 +76,12 @@ describe('pnpm start', () => {
     for (let i = 0; i < 6; i++) {
       await waitFor(
         async () => (await fetch(`http://127.0.0.1:${base + i}/readyz`).catch(() => undefined))?.status === 200,
-        { timeoutMs: 20_000, what: `service on port ${base + i} to be ready\n${output}` },
+        // generous: seven Node processes start at once on a machine that also runs other test files
+        { timeoutMs: 60_000, what: `service on port ${base + i} to be ready\n${output}` },
       );
     }
     expect(output).toContain(`http://localhost:${base}/docs`);
-  }, 30_000);
+  }, 120_000);
 
   it('sets up a demo web chat with an online agent and prints where to try it', async () => {
     const demoUrl = await waitFor(() => new RegExp(`http://localhost:${base + 2}/demo/[0-9a-f-]{36}`).exec(output)?.[0], {
