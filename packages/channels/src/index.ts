@@ -3,4 +3,8 @@ export * from './registry.ts';
 export * from './email/index.ts';
 export * from './telegram/index.ts';
 export * from './webchat/index.ts';
+export * from './whatsapp/index.ts';
+export * from './messenger/index.ts';
+export * from './instagram/index.ts';
+export * from './sms/index.ts';
 export { parseJsonLossless } from './shared/lossless-json.ts';

@@ -6,7 +6,7 @@ export const ChannelId = z.enum(CHANNELS);
 export type ChannelId = z.infer<typeof ChannelId>;
 
 /** Channels with a working ingress and egress in this build. */
-export const ENABLED_CHANNELS = ['telegram', 'webchat', 'email'] as const satisfies readonly ChannelId[];
+export const ENABLED_CHANNELS = ['telegram', 'webchat', 'email', 'whatsapp', 'messenger', 'instagram', 'sms'] as const satisfies readonly ChannelId[];
 export type EnabledChannel = (typeof ENABLED_CHANNELS)[number];
 
 /** Agents' capacity pools: each enabled channel, plus `voice` for callback requests (phone work). */

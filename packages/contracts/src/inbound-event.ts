@@ -74,7 +74,16 @@ export const InboundEvent = z.object({
   }),
   content: Content,
   status: z
-    .object({ externalMessageId: Id, state: DeliveryState, error: z.string().max(2000).optional() })
+    .object({
+      externalMessageId: Id,
+      state: DeliveryState,
+      error: z.string().max(2000).optional(),
+      /**
+       * A watermark receipt (Messenger `read.watermark`): every reply to this sender sent up to
+       * this time has reached `state`; `externalMessageId` then only names the receipt.
+       */
+      upTo: z.iso.datetime({ offset: true }).optional(),
+    })
     .optional(),
   /** A `reaction` to a message (`externalMessageId` names the message reacted to): not a message itself. */
   reaction: z.object({ emoji: z.string().max(64).nullable().describe('null: the reaction was removed') }).optional(),

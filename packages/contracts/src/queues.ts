@@ -34,6 +34,10 @@ export const QUEUES = {
   'outbound-telegram': { schema: OutboundJob, attempts: 8 },
   'outbound-webchat': { schema: OutboundJob, attempts: 8 },
   'outbound-email': { schema: OutboundJob, attempts: 8 },
+  'outbound-whatsapp': { schema: OutboundJob, attempts: 8 },
+  'outbound-messenger': { schema: OutboundJob, attempts: 8 },
+  'outbound-instagram': { schema: OutboundJob, attempts: 8 },
+  'outbound-sms': { schema: OutboundJob, attempts: 8 },
   'media-fetch': { schema: MediaFetchJob, attempts: 8 },
 } as const;
 

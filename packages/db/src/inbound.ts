@@ -172,6 +172,32 @@ async function applyEdit(tx: Queryable, event: InboundEvent): Promise<InboundOut
   return { kind: 'edited', messageId: rows[0].id };
 }
 
+/**
+ * A watermark receipt: every reply to this sender in this inbox sent up to `upTo` has reached
+ * `state`, never moving one backwards. One event per conversation touched.
+ */
+async function applyWatermark(tx: Queryable, event: InboundEvent, upTo: string, state: string): Promise<InboundOutcome> {
+  const { rows } = await tx.query<{ id: string; conversationId: string }>(
+    `update messages m set status = $4, updated_at = now()
+       from conversations c, contact_identities ci
+      where m.conversation_id = c.id and ci.contact_id = c.contact_id and ci.inbox_id = c.inbox_id
+        and c.inbox_id = $1 and ci.external_id = $2 and m.direction = 'out' and not m.is_private
+        and m.sent_at <= $3 and coalesce(($5::jsonb ->> m.status)::int, 0) < ($5::jsonb ->> $4)::int
+      returning m.id, m.conversation_id as "conversationId"`,
+    [event.inboxId, event.sender.externalId, upTo, state, JSON.stringify(STATE_RANK)],
+  );
+  for (const [conversationId, ids] of groupBy(rows)) {
+    await appendEvent(tx, { type: 'message.status', conversationId, payload: { messageIds: ids, status: state, upTo } });
+  }
+  return { kind: 'status', messageId: rows[0]?.id ?? null };
+}
+
+function groupBy(rows: { id: string; conversationId: string }[]): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  for (const r of rows) groups.set(r.conversationId, [...(groups.get(r.conversationId) ?? []), r.id]);
+  return groups;
+}
+
 /** The customer deleted a message: it is marked, not removed, so agents keep the context. */
 async function applyDelete(tx: Queryable, event: InboundEvent): Promise<InboundOutcome> {
   const { rows } = await tx.query<{ id: string; conversationId: string }>(
@@ -204,6 +230,7 @@ const STATE_RANK: Record<string, number> = { queued: 0, sending: 1, sent: 2, del
 async function applyStatus(tx: Queryable, event: InboundEvent): Promise<InboundOutcome> {
   const status = event.status;
   if (!status) return { kind: 'ignored', reason: 'status event without status' };
+  if (status.upTo) return applyWatermark(tx, event, status.upTo, status.state);
   // receipts may arrive out of order: never move a message backwards (read -> delivered)
   const { rows } = await tx.query<{ id: string; conversationId: string }>(
     `update messages set status = $3, error_message = coalesce($4, error_message), updated_at = now()

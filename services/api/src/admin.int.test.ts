@@ -100,7 +100,7 @@ describe('agents', () => {
   it('applies a number to every channel, or a per-channel record', async () => {
     const all = (await admin('POST', '/api/v1/agents', { name: 'Bo', capacity: 5 })).json();
     // at most one callback call at a time unless set per channel
-    expect(all.agent.capacity).toEqual({ email: 5, telegram: 5, webchat: 5, voice: 1 });
+    expect(all.agent.capacity).toEqual({ email: 5, instagram: 5, messenger: 5, sms: 5, telegram: 5, webchat: 5, whatsapp: 5, voice: 1 });
     const per = (await admin('POST', '/api/v1/agents', { name: 'Cy', role: 'supervisor', capacity: { telegram: 2 } })).json();
     expect(per.agent).toMatchObject({ role: 'supervisor', capacity: { telegram: 2, webchat: 0, voice: 0 } });
   });

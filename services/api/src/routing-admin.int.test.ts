@@ -111,7 +111,7 @@ describe('skills and capacity', () => {
   it('sets capacity per channel or as weighted units, and will not switch modes under load', async () => {
     const agent = await createAgent('Units');
     const perChannel = await admin('PUT', `/api/v1/agents/${agent.id}/capacity`, { webchat: 5 });
-    expect(perChannel.json()).toMatchObject({ mode: 'channels', pools: [{ pool: 'email', capacity: 0 }, { pool: 'telegram', capacity: 0 }, { pool: 'voice', capacity: 0 }, { pool: 'webchat', capacity: 5 }], costs: {} });
+    expect(perChannel.json()).toMatchObject({ mode: 'channels', pools: [{ pool: 'email', capacity: 0 }, { pool: 'instagram', capacity: 0 }, { pool: 'messenger', capacity: 0 }, { pool: 'sms', capacity: 0 }, { pool: 'telegram', capacity: 0 }, { pool: 'voice', capacity: 0 }, { pool: 'webchat', capacity: 5 }, { pool: 'whatsapp', capacity: 0 }], costs: {} });
     const weighted = await admin('PUT', `/api/v1/agents/${agent.id}/capacity`, { total: 100, costs: { voice: 100, webchat: 20 } });
     expect(weighted.json()).toEqual({ agentId: agent.id, mode: 'weighted', pools: [{ pool: '*', capacity: 100, active: 0, pendingOffers: 0 }], costs: { voice: 100, webchat: 20 } });
     expect((await api.pool.query(`select capacity from agent_load where agent_id = $1`, [agent.id])).rows).toEqual([{ capacity: 100 }]);

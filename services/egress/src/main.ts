@@ -1,6 +1,9 @@
 import Fastify from 'fastify';
 import { createBlobStore } from '@switchboard/blob';
 import { createEmailSender, createSmtpTransports, createTelegramSender, createWebchatSender } from '@switchboard/channels';
+import { createInstagramMediaFetcher, createInstagramSender, createMessengerMediaFetcher, createMessengerSender } from '@switchboard/channels';
+import { createWhatsAppMediaFetcher, createWhatsAppSender } from '@switchboard/channels';
+import { createSmsMediaFetcher, createSmsSender } from '@switchboard/channels';
 import { decodeKey, loadConfig } from '@switchboard/config';
 import { createInboxCache, createPool, createSecretBox, isDatabaseReady } from '@switchboard/db';
 import { createLogger } from '@switchboard/log';
@@ -32,8 +35,18 @@ try {
       telegram: createTelegramSender({ apiRoot: env.TELEGRAM_API_ROOT }),
       webchat: createWebchatSender({ publish: (channel, payload) => publisher.publish(channel, payload) }),
       email: withEmailContext(pool, createEmailSender(smtp)),
+      whatsapp: createWhatsAppSender(),
+      messenger: createMessengerSender(),
+      instagram: createInstagramSender(),
+      sms: createSmsSender(),
     },
     paceRedis: producerRedis,
+    fetchers: {
+      whatsapp: createWhatsAppMediaFetcher(),
+      messenger: createMessengerMediaFetcher(),
+      instagram: createInstagramMediaFetcher(),
+      sms: createSmsMediaFetcher(),
+    },
     concurrency: env.EGRESS_CONCURRENCY,
     sweepIntervalMs: env.EGRESS_SWEEP_INTERVAL_MS,
   });

@@ -1,0 +1,29 @@
+import type { ChannelAdapter } from '../contract.ts';
+import { normalizeSmsWebhook } from './normalize.ts';
+import { parseSmsRequest } from './parse.ts';
+import { verifySmsRequest } from './verify.ts';
+import { SMS_MAX_TEXT_LENGTH, SmsConfig, SmsSecrets } from './wire.ts';
+
+/** Twilio reads the answer as TwiML: an empty Response sends no auto-reply. Gateways only need a 2xx. */
+export const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
+
+export const smsAdapter: ChannelAdapter<SmsConfig, SmsSecrets> = {
+  channel: 'sms',
+  capabilities: {
+    text: true,
+    // files need a public URL for Twilio's MediaUrl, which this install does not have: replies
+    // name their files instead (docs/channels/sms-twilio.md)
+    media: false,
+    maxTextLength: SMS_MAX_TEXT_LENGTH,
+    maxAttachmentBytes: 0,
+    maxAttachmentTotalBytes: 0,
+    // a US long code sends about one segment a second; toll-free and short codes allow more
+    sendRatePerSecond: 1,
+  },
+  configSchema: SmsConfig,
+  secretsSchema: SmsSecrets,
+  parse: parseSmsRequest,
+  verify: verifySmsRequest,
+  normalize: normalizeSmsWebhook,
+  ack: { contentType: 'text/xml', body: EMPTY_TWIML },
+};

@@ -1,0 +1,14 @@
+export { EMPTY_TWIML, smsAdapter } from './adapter.ts';
+export { classifyGatewayError } from './gateway/classify.ts';
+export { normalizeGatewayPayload } from './gateway/normalize.ts';
+export { androidGatewaySignature, GATEWAY_MAX_SKEW_SECONDS, gatewaySignature, verifyGatewayRequest } from './gateway/verify.ts';
+export { createSmsMediaFetcher, type SmsMediaFetcherDeps } from './media.ts';
+export { normalizeSmsWebhook } from './normalize.ts';
+export { formParams, parseSmsRequest } from './parse.ts';
+export { createSmsSender, type SmsSenderDeps } from './send.ts';
+export { classifyTwilioError } from './twilio/classify.ts';
+export { normalizeTwilioParams } from './twilio/normalize.ts';
+export { TWILIO_API_ROOT } from './twilio/send.ts';
+export { twilioSignature, twilioUrlVariants, verifyTwilioRequest, TWILIO_SIGNATURE_HEADER } from './twilio/verify.ts';
+export { verifySmsRequest } from './verify.ts';
+export { GatewayConfig, SMS_MAX_TEXT_LENGTH, SmsConfig, SmsSecrets, TwilioConfig, type FormParams, type SmsPayload } from './wire.ts';

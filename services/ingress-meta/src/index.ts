@@ -1,0 +1,2 @@
+export { buildMetaIngress, META_CHANNELS } from './app.ts';
+export { ingressMetaEnv } from './config.ts';

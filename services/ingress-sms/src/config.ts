@@ -1,0 +1,15 @@
+import { z } from 'zod';
+import { databaseEnv, httpEnv, logEnv, redisEnv, secretKeyEnv } from '@switchboard/config';
+
+export const ingressSmsEnv = {
+  ...databaseEnv,
+  ...redisEnv,
+  ...logEnv,
+  ...secretKeyEnv,
+  ...httpEnv(3008),
+  /**
+   * The public base URL Twilio calls (https://hooks.example.com): Twilio signs the full URL, so
+   * behind a proxy that rewrites scheme, host or port set this. Unset: rebuilt from the request.
+   */
+  WEBHOOK_PUBLIC_BASE_URL: z.url().optional(),
+};

@@ -1,0 +1,12 @@
+import { z } from 'zod';
+import { databaseEnv, httpEnv, logEnv, redisEnv, secretKeyEnv } from '@switchboard/config';
+
+export const ingressWhatsAppEnv = {
+  ...databaseEnv,
+  ...redisEnv,
+  ...logEnv,
+  ...secretKeyEnv,
+  ...httpEnv(3006),
+  /** The public base URL Meta calls (e.g. https://hooks.example.com), when a proxy rewrites it. */
+  WEBHOOK_PUBLIC_BASE_URL: z.url().optional(),
+};

@@ -1,0 +1,1 @@
+export { ingressWhatsAppEnv } from './config.ts';
