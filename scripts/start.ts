@@ -13,7 +13,7 @@ import { setUpDemo, waitUntilReady } from './demo-setup.ts';
 import { prepareDatabase } from './migrate.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-// SWITCHBOARD_BASE_PORT moves all six ports at once (e.g. when 3000 is taken)
+// SWITCHBOARD_BASE_PORT moves all nine ports at once (e.g. when 3000 is taken)
 const base = Number(process.env.SWITCHBOARD_BASE_PORT || 3000);
 const SERVICES = [
   { name: 'api', port: base },
@@ -22,6 +22,9 @@ const SERVICES = [
   { name: 'router', port: base + 3 },
   { name: 'egress', port: base + 4 },
   { name: 'ingress-email', port: base + 5 },
+  { name: 'ingress-whatsapp', port: base + 6 },
+  { name: 'ingress-meta', port: base + 7 },
+  { name: 'ingress-sms', port: base + 8 },
 ] as const;
 
 // SWITCHBOARD_STATE_DIR moves the generated secrets elsewhere (the process test uses a temporary one)
@@ -67,6 +70,9 @@ const env: NodeJS.ProcessEnv = {
   ...localSecrets(),
   TELEGRAM_WEBHOOK_BASE_URL: `http://localhost:${base + 1}`,
   WEBCHAT_BASE_URL: `http://localhost:${base + 2}`,
+  WHATSAPP_WEBHOOK_BASE_URL: `http://localhost:${base + 6}`,
+  META_WEBHOOK_BASE_URL: `http://localhost:${base + 7}`,
+  SMS_WEBHOOK_BASE_URL: `http://localhost:${base + 8}`,
   ...process.env,
   DATABASE_URL: process.env.DATABASE_URL || DEFAULT_DATABASE_URL,
   REDIS_URL: process.env.REDIS_URL || DEFAULT_REDIS_URL,
@@ -133,6 +139,9 @@ Switchboard is starting:
   Web chat (visitors)    ${env.WEBCHAT_BASE_URL}/webchat/<inboxId>
   Router, egress health  http://localhost:${base + 3}/readyz, http://localhost:${base + 4}/readyz
   Email ingress health   http://localhost:${base + 5}/readyz (polls every email inbox over IMAP)
+  WhatsApp webhooks      ${env.WHATSAPP_WEBHOOK_BASE_URL}/webhooks/whatsapp/<inboxId>
+  Messenger, Instagram   ${env.META_WEBHOOK_BASE_URL}/webhooks/{messenger,instagram}/<inboxId>
+  SMS webhooks           ${env.SMS_WEBHOOK_BASE_URL}/webhooks/sms/<inboxId>
 Press Ctrl+C to stop.
 `);
 

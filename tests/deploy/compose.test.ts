@@ -10,6 +10,9 @@ import { ingressEmailEnv } from '@switchboard/ingress-email';
 import { ingressTelegramEnv } from '@switchboard/ingress-telegram';
 import { ingressWebchatEnv } from '@switchboard/ingress-webchat';
 import { routerEnv } from '@switchboard/router';
+import { ingressMetaEnv } from '@switchboard/ingress-meta';
+import { ingressSmsEnv } from '@switchboard/ingress-sms';
+import { ingressWhatsAppEnv } from '@switchboard/ingress-whatsapp';
 
 // No Docker engine runs in CI, so the compose file is checked against the code instead:
 // a renamed variable or a moved entry point fails here rather than at an operator's `up`.
@@ -23,6 +26,9 @@ const APPS: Record<string, z.ZodRawShape> = {
   'ingress-telegram': ingressTelegramEnv,
   'ingress-webchat': ingressWebchatEnv,
   'ingress-email': ingressEmailEnv,
+  'ingress-whatsapp': ingressWhatsAppEnv,
+  'ingress-meta': ingressMetaEnv,
+  'ingress-sms': ingressSmsEnv,
   router: routerEnv,
   egress: egressEnv,
 };

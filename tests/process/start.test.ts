@@ -23,7 +23,7 @@ function portFree(port: number): Promise<boolean> {
 async function freeBasePort(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = 20_000 + Math.floor(Math.random() * 20_000);
-    const free = await Promise.all([0, 1, 2, 3, 4, 5].map((i) => portFree(base + i)));
+    const free = await Promise.all([0, 1, 2, 3, 4, 5, 6, 7, 8].map((i) => portFree(base + i)));
     if (free.every(Boolean)) return base;
   }
   throw new Error('no six free consecutive ports');
@@ -73,7 +73,7 @@ afterAll(async () => {
 
 describe('pnpm start', () => {
   it('brings every service up ready', async () => {
-    for (let i = 0; i < 6; i++) {
+    for (let i = 0; i < 9; i++) {
       await waitFor(
         async () => (await fetch(`http://127.0.0.1:${base + i}/readyz`).catch(() => undefined))?.status === 200,
         // generous: seven Node processes start at once on a machine that also runs other test files
@@ -130,6 +130,6 @@ describe('pnpm start', () => {
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
-    for (let i = 0; i < 6; i++) expect(await portFree(base + i)).toBe(true);
+    for (let i = 0; i < 9; i++) expect(await portFree(base + i)).toBe(true);
   }, 30_000);
 });

@@ -17,6 +17,21 @@ const admin = (method: 'GET' | 'POST' | 'PUT', url: string, payload?: object) =>
   api.call(ADMIN_TOKEN, payload ? { method, url, payload } : { method, url });
 
 describe('inboxes', () => {
+  it('gives webhook channels their callback URL, and Meta channels a generated verify token shown once', async () => {
+    const wa = await admin('POST', '/api/v1/inboxes', { channel: 'whatsapp', name: 'WA', config: { phoneNumberId: '106540352242922' }, secrets: { accessToken: 'EAAG-token', appSecret: 'app-secret' } });
+    expect(wa.statusCode).toBe(201);
+    expect(wa.json()).toMatchObject({ webhookUrl: `https://wa.example.test/webhooks/whatsapp/${wa.json().id}`, verifyToken: expect.stringMatching(/^[\w-]{32}$/) });
+    const listed = (await admin('GET', '/api/v1/inboxes')).json().find((i: { id: string }) => i.id === wa.json().id);
+    expect(listed).not.toHaveProperty('verifyToken');
+    expect(listed.webhookUrl).toBe(wa.json().webhookUrl);
+    const ig = await admin('POST', '/api/v1/inboxes', { channel: 'instagram', name: 'IG', config: { igUserId: '17841400000000000' }, secrets: { pageAccessToken: 'EAAB-token', appSecret: 'app-secret', verifyToken: 'chosen-by-admin' } });
+    expect(ig.json()).toMatchObject({ webhookUrl: `https://meta.example.test/webhooks/instagram/${ig.json().id}`, verifyToken: 'chosen-by-admin' });
+    const sms = await admin('POST', '/api/v1/inboxes', { channel: 'sms', name: 'SMS', config: { provider: 'gateway', sendUrl: 'https://gw.example.test/send' }, secrets: { signingSecret: 's'.repeat(32) } });
+    expect(sms.statusCode).toBe(201);
+    expect(sms.json().webhookUrl).toBe(`https://sms.example.test/webhooks/sms/${sms.json().id}`);
+    expect(sms.json()).not.toHaveProperty('verifyToken');
+  });
+
   it('creates a telegram inbox with its webhook URL and a generated webhook secret shown once', async () => {
     const res = await admin('POST', '/api/v1/inboxes', { channel: 'telegram', name: 'Support bot', secrets: { botToken: BOT_TOKEN } });
     expect(res.statusCode).toBe(201);

@@ -14,4 +14,8 @@ export const apiEnv = {
   TELEGRAM_WEBHOOK_BASE_URL: z.url().default('http://localhost:3001'),
   /** Public base URL of ingress-webchat, returned for web-chat inboxes. */
   WEBCHAT_BASE_URL: z.url().default('http://localhost:3002'),
+  /** Public base URLs of the webhook ingresses, used to build the webhook URL returned for their inboxes. */
+  WHATSAPP_WEBHOOK_BASE_URL: z.url().default('http://localhost:3006'),
+  META_WEBHOOK_BASE_URL: z.url().default('http://localhost:3007'),
+  SMS_WEBHOOK_BASE_URL: z.url().default('http://localhost:3008'),
 };

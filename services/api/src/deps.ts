@@ -17,7 +17,8 @@ export interface ApiDeps {
   logger: Logger;
   /** SWITCHBOARD_ADMIN_TOKEN: bootstraps the first admin. */
   adminToken: string;
-  publicUrls: { telegramWebhookBase: string; webchatBase: string };
+  /** Where platforms reach each ingress; optional ones default to the telegram base's host with the service's port. */
+  publicUrls: { telegramWebhookBase: string; webchatBase: string; whatsappWebhookBase?: string; metaWebhookBase?: string; smsWebhookBase?: string };
   readiness: ReadinessChecks;
   isShuttingDown?: () => boolean;
   /** Attachment bytes stored by ingress-email; without a store no attachment can be downloaded. */

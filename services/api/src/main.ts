@@ -36,7 +36,13 @@ try {
     blobs: createBlobStore(config),
     publish: (channel, payload) => redis.publish(channel, payload),
     adminToken: config.SWITCHBOARD_ADMIN_TOKEN,
-    publicUrls: { telegramWebhookBase: config.TELEGRAM_WEBHOOK_BASE_URL, webchatBase: config.WEBCHAT_BASE_URL },
+    publicUrls: {
+      telegramWebhookBase: config.TELEGRAM_WEBHOOK_BASE_URL,
+      webchatBase: config.WEBCHAT_BASE_URL,
+      whatsappWebhookBase: config.WHATSAPP_WEBHOOK_BASE_URL,
+      metaWebhookBase: config.META_WEBHOOK_BASE_URL,
+      smsWebhookBase: config.SMS_WEBHOOK_BASE_URL,
+    },
     readiness: { database: () => isDatabaseReady(pool), redis: () => isRedisReady(redis) },
     isShuttingDown: () => isShuttingDown(),
   });

@@ -46,13 +46,14 @@ export const InboxDto = z
     config: z.record(z.string(), z.unknown()),
     defaultQueueId: z.uuid().nullable(),
     createdAt: z.date(),
-    webhookUrl: z.string().optional().describe('telegram: the URL to pass to setWebhook'),
+    webhookUrl: z.string().optional().describe('telegram: the URL to pass to setWebhook; whatsapp, messenger, instagram, sms: the callback URL to give the platform'),
     webchatUrl: z.string().optional().describe('webchat: where the widget for this inbox is served'),
   })
   .meta({ id: 'Inbox' });
 
 export const CreatedInboxDto = InboxDto.extend({
   webhookSecret: z.string().optional().describe('telegram: setWebhook secret_token; shown only in this response'),
+  verifyToken: z.string().optional().describe("whatsapp, messenger, instagram: the webhook's verify token for Meta's dashboard; shown only in this response"),
 }).meta({ id: 'CreatedInbox' });
 
 export const ConversationDto = z

@@ -13,7 +13,13 @@ import { buildApi } from './app.ts';
 /** Test support for the API's integration tests: a real database and Redis per test file. */
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
-export const PUBLIC_URLS = { telegramWebhookBase: 'https://hooks.example.test/', webchatBase: 'https://chat.example.test' };
+export const PUBLIC_URLS = {
+  telegramWebhookBase: 'https://hooks.example.test/',
+  webchatBase: 'https://chat.example.test',
+  whatsappWebhookBase: 'https://wa.example.test',
+  metaWebhookBase: 'https://meta.example.test/',
+  smsWebhookBase: 'https://sms.example.test',
+};
 
 export interface TestApi {
   app: FastifyInstance;

@@ -9,6 +9,12 @@ export const egressEnv = {
   ...blobEnv,
   ...httpEnv(3004),
   TELEGRAM_API_ROOT: z.url().default('https://api.telegram.org'),
+  /** Graph API roots (WhatsApp Cloud API; Messenger and Instagram Send API) and Twilio's: a local fake in tests, a proxy in locked-down networks. */
+  WHATSAPP_API_ROOT: z.url().default('https://graph.facebook.com'),
+  META_GRAPH_API_ROOT: z.url().default('https://graph.facebook.com'),
+  TWILIO_API_ROOT: z.url().default('https://api.twilio.com'),
+  /** Public base URL of ingress-sms: Twilio reports each reply's status to `<base>/webhooks/sms/<inbox>`. Unset: only if the inbox sets statusCallbackUrl. */
+  SMS_WEBHOOK_BASE_URL: z.url().optional(),
   EGRESS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
   /** Replies still `queued` this long after being written are re-enqueued (enqueue lost after commit). */
   EGRESS_SWEEP_INTERVAL_MS: z.coerce.number().int().min(1000).default(30_000),

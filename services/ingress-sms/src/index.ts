@@ -4,3 +4,4 @@ import { buildWebhookIngress, type WebhookIngressDeps } from '@switchboard/webho
 export function buildSmsIngress(deps: WebhookIngressDeps) {
   return buildWebhookIngress(deps, ['sms']);
 }
+export { ingressSmsEnv } from './config.ts';

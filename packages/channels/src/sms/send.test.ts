@@ -51,6 +51,14 @@ describe('the SMS sender through Twilio', () => {
     expect(result.externalMessageId).toBe(call.sid);
   });
 
+  it('asks Twilio to report status to our webhook for the inbox when the inbox names no callback of its own', async () => {
+    const msg = message();
+    const inbox = twilioInbox();
+    await createSmsSender({ apiRoot: twilio.apiRoot, statusCallbackBase: 'https://sms.example.com/' })(msg, inbox);
+    const call = await twilio.waitForCall((c) => c.params.To === msg.recipientExternalId);
+    expect(call.params.StatusCallback).toBe(`https://sms.example.com/webhooks/sms/${inbox.id}`);
+  });
+
   it('sends from a messaging service sid, and to a WhatsApp address from the whatsapp: sender', async () => {
     const service = 'MG0123456789abcdef0123456789abcdef';
     const a = message();

@@ -17,14 +17,24 @@ const CreateInboxBody = z.object({
   secrets: z
     .record(z.string(), z.unknown())
     .optional()
-    .describe('telegram: { botToken, webhookSecret? }; webchat: { identitySecret? } (the visitor-token key is generated). Encrypted at rest, never returned'),
+    .describe(
+      'telegram: { botToken, webhookSecret? }; webchat: { identitySecret? } (the visitor-token key is generated); whatsapp: { accessToken, appSecret, verifyToken? }; '
+        + 'messenger/instagram: { pageAccessToken, appSecret, verifyToken? }; sms: twilio { authToken } or gateway { signingSecret, sendToken? }. Encrypted at rest, never returned',
+    ),
 });
 
-/** Secrets we generate rather than ask for: a webhook secret unless given, a visitor-token key always. */
+/**
+ * Secrets we generate rather than ask for: Telegram's webhook secret and Meta's verify token
+ * unless given (shown once in the answer), a web chat's visitor-token key always.
+ */
 function withGeneratedSecrets(channel: EnabledChannel, given: Record<string, unknown>): Record<string, unknown> {
   if (channel === 'telegram') return { webhookSecret: randomBytes(32).toString('base64url'), ...given };
-  return { ...given, visitorTokenKey: randomBytes(32).toString('base64') };
+  if (channel === 'webchat') return { ...given, visitorTokenKey: randomBytes(32).toString('base64') };
+  if (META_CHANNELS.has(channel)) return { verifyToken: randomBytes(24).toString('base64url'), ...given };
+  return given;
 }
+
+const META_CHANNELS = new Set<EnabledChannel>(['whatsapp', 'messenger', 'instagram']);
 
 function parseWith<T>(schema: z.ZodType<T>, value: unknown, field: string): T {
   const result = schema.safeParse(value);
@@ -36,9 +46,17 @@ function parseWith<T>(schema: z.ZodType<T>, value: unknown, field: string): T {
 
 function withUrls(urls: ApiDeps['publicUrls'], inbox: Inbox): z.output<typeof InboxDto> {
   const base = (url: string) => url.replace(/\/+$/, '');
-  if (inbox.channel === 'telegram') return { ...inbox, webhookUrl: `${base(urls.telegramWebhookBase)}/webhooks/telegram/${inbox.id}` };
   if (inbox.channel === 'webchat') return { ...inbox, webchatUrl: `${base(urls.webchatBase)}/webchat/${inbox.id}` };
-  return inbox;
+  const hookBase = webhookBaseOf(urls, inbox.channel);
+  return hookBase ? { ...inbox, webhookUrl: `${base(hookBase)}/webhooks/${inbox.channel}/${inbox.id}` } : inbox;
+}
+
+function webhookBaseOf(urls: ApiDeps['publicUrls'], channel: string): string | undefined {
+  if (channel === 'telegram') return urls.telegramWebhookBase;
+  if (channel === 'whatsapp') return urls.whatsappWebhookBase;
+  if (channel === 'messenger' || channel === 'instagram') return urls.metaWebhookBase;
+  if (channel === 'sms') return urls.smsWebhookBase;
+  return undefined;
 }
 
 export function registerInboxRoutes(deps: ApiDeps, app: ZodApp): void {
@@ -68,9 +86,10 @@ export function registerInboxRoutes(deps: ApiDeps, app: ZodApp): void {
         secrets,
         defaultQueueId: body.defaultQueueId ?? null,
       });
-      // shown once so the admin can call setWebhook with it; only the encrypted copy remains
+      // shown once so the admin can give them to the platform; only the encrypted copy remains
       const webhookSecret = body.channel === 'telegram' ? String(secrets.webhookSecret) : undefined;
-      return reply.code(201).send({ ...withUrls(deps.publicUrls, inbox), webhookSecret });
+      const verifyToken = META_CHANNELS.has(body.channel) ? String(secrets.verifyToken) : undefined;
+      return reply.code(201).send({ ...withUrls(deps.publicUrls, inbox), webhookSecret, verifyToken });
     },
   );
 
