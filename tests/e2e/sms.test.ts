@@ -5,7 +5,9 @@ import { androidGatewaySignature, createSmsMediaFetcher, createSmsSender, gatewa
 import { silentLogger } from '@switchboard/log';
 import { createRedis } from '@switchboard/queue';
 import { fixtureText, startFakeSmsGateway, startFakeTwilio, testRedisUrl, waitFor, type FakeSmsGateway, type FakeTwilio } from '@switchboard/testkit';
-import { buildWebhookIngress } from '@switchboard/webhook-ingress';
+import { randomBytes } from 'node:crypto';
+import { blobUrlKey, signBlobUrl } from '@switchboard/blob';
+import { buildSmsIngress } from '@switchboard/ingress-sms';
 import { ADMIN_TOKEN, apiClient, setUpDesk, startStack, type ApiClient, type Stack } from '../support/stack.ts';
 
 const ACCOUNT_SID = 'AC0000000000000000000000000000e2e0';
@@ -24,6 +26,9 @@ let agent: ApiClient;
 let twilioUrl: string;
 let gatewayUrl: string;
 let inboundQueue: Queue;
+let ingressUrl = '';
+// egress signs the MMS links with it, ingress-sms checks them: both derive it from SWITCHBOARD_SECRET_KEY
+const urlKey = blobUrlKey(randomBytes(32));
 const queueRedis = createRedis(testRedisUrl(), 'worker');
 
 /** A Twilio webhook signed over the URL we listen on and the exact form parameters. */
@@ -53,11 +58,19 @@ beforeAll(async () => {
   twilio.addAccount(ACCOUNT_SID, AUTH_TOKEN);
   gateway = await startFakeSmsGateway({ token: SEND_TOKEN });
   stack = await startStack({
-    senders: { sms: createSmsSender({ apiRoot: twilio.apiRoot }) },
+    senders: {
+      sms: createSmsSender({
+        apiRoot: twilio.apiRoot,
+        mediaUrlFor: (file) => signBlobUrl(ingressUrl, file.blobKey, urlKey, new Date(Date.now() + 3_600_000)),
+      }),
+    },
     fetchers: { sms: createSmsMediaFetcher({ apiRoot: twilio.apiRoot }) },
   });
-  ingress = await buildWebhookIngress({ pool: stack.pool, producer: stack.producer, inboxes: stack.inboxes, logger: silentLogger(), readiness: {} }, ['sms']);
-  const ingressUrl = await ingress.listen({ host: '127.0.0.1', port: 0 });
+  ingress = await buildSmsIngress({
+    pool: stack.pool, producer: stack.producer, inboxes: stack.inboxes, logger: silentLogger(), readiness: {},
+    media: { blobs: stack.blobs, urlKey },
+  });
+  ingressUrl = await ingress.listen({ host: '127.0.0.1', port: 0 });
   const desk = await setUpDesk(stack, { agents: 1, capacity: 5 });
   agent = desk.agents[0]!.client;
   const admin = apiClient(stack.urls.api, ADMIN_TOKEN);
@@ -144,6 +157,23 @@ describe('an SMS conversation through Twilio', () => {
     expect(download.status).toBe(200);
     expect(Buffer.from(await download.arrayBuffer())).toEqual(jpeg);
     expect(twilio.mediaRequests).toContainEqual({ path: new URL(mediaUrl).pathname, authorized: true });
+  });
+
+  it('sends an agent’s file as an MMS through a signed link Twilio can fetch, and nothing else opens', async () => {
+    const png = Buffer.from('89504e470d0a1a0a0000000d4948445200000001', 'hex');
+    const upload = await agent.upload(`/api/v1/conversations/${conversationId}/attachments`, { bytes: png, fileName: 'label.png', type: 'image/png' });
+    expect(upload.status).toBe(201);
+    const reply = await agent.post(`/api/v1/conversations/${conversationId}/messages`, { text: 'Your return label', attachments: [upload.body.id] });
+    expect(reply.status).toBe(201);
+    const call = await twilio.waitForCall((c) => c.params.Body === 'Your return label');
+    const mediaUrl = String(call.params.MediaUrl);
+    expect(mediaUrl).toMatch(new RegExp(`^${ingressUrl}/media/${upload.body.sha256}\\?exp=\\d+&sig=`));
+    const fetched = await fetch(mediaUrl);
+    expect(fetched.status).toBe(200);
+    expect(fetched.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await fetched.arrayBuffer())).toEqual(png);
+    expect((await fetch(mediaUrl.replace(/sig=.+$/, 'sig=forged'))).status).toBe(404);
+    expect((await fetch(`${ingressUrl}/media/${upload.body.sha256}`)).status).toBe(404);
   });
 
   it('a reply to a contact who sent STOP fails permanently as recipient_blocked', async () => {

@@ -1,9 +1,9 @@
 import Fastify from 'fastify';
-import { createBlobStore } from '@switchboard/blob';
+import { blobUrlKey, createBlobStore, signBlobUrl } from '@switchboard/blob';
 import { createEmailSender, createSmtpTransports, createTelegramSender, createWebchatSender } from '@switchboard/channels';
 import { createInstagramMediaFetcher, createInstagramSender, createMessengerMediaFetcher, createMessengerSender } from '@switchboard/channels';
 import { createWhatsAppMediaFetcher, createWhatsAppSender } from '@switchboard/channels';
-import { createSmsMediaFetcher, createSmsSender } from '@switchboard/channels';
+import { createSmsMediaFetcher, createSmsSender, type OutboundFile } from '@switchboard/channels';
 import { decodeKey, loadConfig } from '@switchboard/config';
 import { createInboxCache, createPool, createSecretBox, isDatabaseReady } from '@switchboard/db';
 import { createLogger } from '@switchboard/log';
@@ -38,7 +38,7 @@ try {
       whatsapp: createWhatsAppSender({ apiRoot: env.WHATSAPP_API_ROOT }),
       messenger: createMessengerSender({ apiRoot: env.META_GRAPH_API_ROOT }),
       instagram: createInstagramSender({ apiRoot: env.META_GRAPH_API_ROOT }),
-      sms: createSmsSender({ apiRoot: env.TWILIO_API_ROOT, ...(env.SMS_WEBHOOK_BASE_URL && { statusCallbackBase: env.SMS_WEBHOOK_BASE_URL }) }),
+      sms: createSmsSender({ apiRoot: env.TWILIO_API_ROOT, ...smsPublicLinks(env.SMS_WEBHOOK_BASE_URL, decodeKey(env.SWITCHBOARD_SECRET_KEY)!) }),
     },
     paceRedis: producerRedis,
     fetchers: {
@@ -64,4 +64,17 @@ try {
   await http.listen({ host: env.HOST, port: env.PORT });
 } catch (error) {
   exitOnBootFailure(logger, error);
+}
+
+/**
+ * With ingress-sms reachable at `base`: Twilio reports reply status there, and fetches reply
+ * files for MMS from signed links to the blob store that stay valid for a day.
+ */
+function smsPublicLinks(base: string | undefined, masterKey: Buffer) {
+  if (!base) return {};
+  const urlKey = blobUrlKey(masterKey);
+  return {
+    statusCallbackBase: base,
+    mediaUrlFor: (file: OutboundFile) => signBlobUrl(base, file.blobKey, urlKey, new Date(Date.now() + 24 * 3_600_000)),
+  };
 }

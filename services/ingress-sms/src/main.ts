@@ -1,3 +1,4 @@
+import { blobUrlKey, createBlobStore } from '@switchboard/blob';
 import { decodeKey, loadConfig } from '@switchboard/config';
 import { createInboxCache, createPool, createSecretBox, isDatabaseReady } from '@switchboard/db';
 import { createLogger } from '@switchboard/log';
@@ -29,6 +30,7 @@ try {
     readiness: { postgres: () => isDatabaseReady(pool), redis: () => isRedisReady(redis) },
     isShuttingDown,
     ...(env.WEBHOOK_PUBLIC_BASE_URL && { publicBaseUrl: env.WEBHOOK_PUBLIC_BASE_URL }),
+    media: { blobs: createBlobStore(env), urlKey: blobUrlKey(decodeKey(env.SWITCHBOARD_SECRET_KEY)!) },
   });
   await app.listen({ host: env.HOST, port: env.PORT });
 } catch (error) {

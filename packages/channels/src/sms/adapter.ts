@@ -11,12 +11,12 @@ export const smsAdapter: ChannelAdapter<SmsConfig, SmsSecrets> = {
   channel: 'sms',
   capabilities: {
     text: true,
-    // files need a public URL for Twilio's MediaUrl, which this install does not have: replies
-    // name their files instead (docs/channels/sms-twilio.md)
-    media: false,
+    // Twilio MMS: files by public URL (signed links to ingress-sms, with SMS_WEBHOOK_BASE_URL set
+    // in egress), 5 MB per message; without links, or on a gateway, replies name their files instead
+    media: true,
     maxTextLength: SMS_MAX_TEXT_LENGTH,
-    maxAttachmentBytes: 0,
-    maxAttachmentTotalBytes: 0,
+    maxAttachmentBytes: 5 * 1024 * 1024,
+    maxAttachmentTotalBytes: 5 * 1024 * 1024,
     // a US long code sends about one segment a second; toll-free and short codes allow more
     sendRatePerSecond: 1,
   },
