@@ -1,10 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createTestDatabase, dropQueuePrefix, fixtureText, startFakeTelegram, testQueuePrefix, testRedisUrl, waitFor, type FakeTelegram, type TestDatabase } from '@switchboard/testkit';
 import { apiClient } from '../support/stack.ts';
@@ -96,6 +97,23 @@ describe('pnpm start', () => {
     const me = await apiClient(`http://127.0.0.1:${base}`, saved!).get('/api/v1/me');
     expect(me.body).toMatchObject({ name: 'Demo agent', status: 'online' });
   }, 30_000);
+
+  it('runs the agent workflow of docs/api.md as written', async () => {
+    const doc = await readFile(fileURLToPath(new URL('../../docs/api.md', import.meta.url)), 'utf8');
+    const script = /## Agent workflow[\s\S]*?```sh\n([\s\S]*?)```/.exec(doc)![1]!
+      .replaceAll('localhost:3000', `127.0.0.1:${base}`)
+      .replaceAll('localhost:3002', `127.0.0.1:${base + 2}`)
+      .replaceAll('.switchboard/local.env', join(stateDir, 'local.env'));
+    const { stdout } = await promisify(execFile)('bash', ['-c', script], {
+      cwd: stateDir,
+      timeout: 60_000,
+      env: { ...process.env, SWITCHBOARD_ADMIN_TOKEN: ADMIN },
+    });
+    expect(stdout).toContain('in: Hi, where is my order?');
+    expect(stdout).toMatch(/^[0-9a-f-]{36} (queued|sending|sent)$/m);
+    expect(stdout).toMatch(/^resolved$/m);
+    expect(stdout).toContain('event: message.created');
+  }, 70_000);
 
   it('carries a Telegram message to an agent and the reply back, across processes', async () => {
     const admin = apiClient(`http://127.0.0.1:${base}`, ADMIN);

@@ -158,11 +158,11 @@ export type ApiClient = ReturnType<typeof apiClient>;
 /** Admin sets up a queue with `agents` online agents; returns their clients. */
 export async function setUpDesk(stack: Stack, options: { agents: number; capacity: number }) {
   const admin = apiClient(stack.urls.api, ADMIN_TOKEN);
-  const agents: { id: string; client: ApiClient }[] = [];
+  const agents: { id: string; token: string; client: ApiClient }[] = [];
   for (let i = 0; i < options.agents; i++) {
     const res = await admin.post('/api/v1/agents', { name: `Agent ${i + 1}`, email: `agent${i + 1}@e2e.test`, capacity: options.capacity });
     if (res.status !== 201) throw new Error(`creating an agent failed: ${JSON.stringify(res.body)}`);
-    agents.push({ id: res.body.agent.id, client: apiClient(stack.urls.api, res.body.token) });
+    agents.push({ id: res.body.agent.id, token: res.body.token, client: apiClient(stack.urls.api, res.body.token) });
   }
   const queue = await admin.post('/api/v1/queues', { name: 'Support', memberIds: agents.map((a) => a.id) });
   if (queue.status !== 201) throw new Error(`creating the queue failed: ${JSON.stringify(queue.body)}`);

@@ -12,6 +12,9 @@ export const DomainEventType = z.enum([
   'message.deleted',
   'message.reaction',
   'contact.unreachable',
+  'contact.merged',
+  'contact.unmerged',
+  'contact.deleted',
   'agent.status',
   'agent.over_capacity',
   'offer.created',
@@ -28,9 +31,12 @@ export const DomainEventType = z.enum([
   'conversation.status_changed',
   'conversation.typing',
   'conversation.callback_completed',
+  'conversation.labels_changed',
+  'conversation.priority_changed',
   'queue.full',
   'routing.alert',
   'sla.breached',
   'load.drift',
+  'webhook.disabled',
 ]);
 export type DomainEventType = z.infer<typeof DomainEventType>;

@@ -26,6 +26,8 @@ export interface Conversation {
   /** A callback request and, once called, its outcome; null for chats. */
   callback: CallbackDetails | null;
   contact: { id: string; name: string | null; email: string | null; phone: string | null };
+  /** Free-form tags, lowercase, sorted (conversation-tools.ts). */
+  labels: string[];
 }
 
 export const CONVERSATION_KINDS = ['chat', 'callback'] as const;
@@ -61,7 +63,7 @@ export const SELECT_CONVERSATION = `
          c.status, c.routing_state as "routingState", c.queue_id as "queueId", c.priority,
          c.enqueued_at as "enqueuedAt", c.assignee_id as "assigneeId", c.last_message_at as "lastMessageAt",
          c.version, c.created_at as "createdAt", c.updated_at as "updatedAt", c.resolved_at as "resolvedAt",
-         c.kind, c.callback,
+         c.kind, c.callback, c.labels,
          jsonb_build_object('id', k.id, 'name', k.name, 'email', k.email, 'phone', k.phone) as contact
     from conversations c join contacts k on k.id = c.contact_id`;
 
@@ -73,7 +75,8 @@ export interface Viewer {
 
 const VISIBLE = `($V_ROLE <> 'agent' or c.assignee_id = $V_AGENT or c.queue_id in (select queue_id from queue_members where agent_id = $V_AGENT))`;
 
-function visibility(viewer: Viewer, params: unknown[]): string {
+/** The visibility rule as a SQL condition on `c` (a conversations alias), its parameters pushed onto `params`. */
+export function conversationVisibility(viewer: Viewer, params: unknown[]): string {
   params.push(viewer.role, viewer.agentId);
   const role = `$${params.length - 1}`;
   const agent = `$${params.length}::uuid`;
@@ -84,6 +87,14 @@ export interface ConversationFilter {
   status?: ConversationStatus;
   /** 'me', 'unassigned', or an agent id. */
   assignee?: string;
+  queueId?: string;
+  inboxId?: string;
+  channel?: string;
+  /** Conversations carrying this label. */
+  label?: string;
+  contactId?: string;
+  /** Updated at or after this instant. */
+  updatedSince?: Date;
   /** Return conversations updated before this cursor (`updatedAt|id`), newest first. */
   /** updatedAt as PostgreSQL's text form keeps microseconds that a JS Date would drop. */
   cursor?: { updatedAt: Date | string; id: string };
@@ -92,7 +103,7 @@ export interface ConversationFilter {
 
 export async function listConversations(db: Queryable, viewer: Viewer, filter: ConversationFilter): Promise<Conversation[]> {
   const params: unknown[] = [];
-  const where = [visibility(viewer, params)];
+  const where = [conversationVisibility(viewer, params)];
   if (filter.status) {
     params.push(filter.status);
     where.push(`c.status = $${params.length}`);
@@ -101,6 +112,23 @@ export async function listConversations(db: Queryable, viewer: Viewer, filter: C
   else if (filter.assignee) {
     params.push(filter.assignee === 'me' ? viewer.agentId : filter.assignee);
     where.push(`c.assignee_id = $${params.length}::uuid`);
+  }
+  const equal = (column: string, value: unknown, cast = '') => {
+    if (value === undefined) return;
+    params.push(value);
+    where.push(`${column} = $${params.length}${cast}`);
+  };
+  equal('c.queue_id', filter.queueId, '::uuid');
+  equal('c.inbox_id', filter.inboxId, '::uuid');
+  equal('c.channel', filter.channel);
+  equal('c.contact_id', filter.contactId, '::uuid');
+  if (filter.label !== undefined) {
+    params.push([filter.label]);
+    where.push(`c.labels @> $${params.length}::text[]`);
+  }
+  if (filter.updatedSince) {
+    params.push(filter.updatedSince);
+    where.push(`c.updated_at >= $${params.length}`);
   }
   if (filter.cursor) {
     params.push(filter.cursor.updatedAt, filter.cursor.id);
@@ -117,7 +145,7 @@ export async function listConversations(db: Queryable, viewer: Viewer, filter: C
 export async function getConversation(db: Queryable, id: string, viewer?: Viewer): Promise<Conversation | undefined> {
   const params: unknown[] = [id];
   const where = ['c.id = $1'];
-  if (viewer) where.push(visibility(viewer, params));
+  if (viewer) where.push(conversationVisibility(viewer, params));
   const { rows } = await db.query(`${SELECT_CONVERSATION} where ${where.join(' and ')}`, params);
   return rows[0] as Conversation | undefined;
 }

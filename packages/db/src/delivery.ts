@@ -23,7 +23,14 @@ export async function loadDelivery(db: Queryable, messageId: string): Promise<Ou
             m.seq::int as seq, m.status, m.text, m.attachments, m.template, ci.external_id as "recipientExternalId", c.thread_key as "threadExternalId"
        from messages m
        join conversations c on c.id = m.conversation_id
-       join contact_identities ci on ci.contact_id = c.contact_id and ci.inbox_id = c.inbox_id
+       -- the identity the conversation arrived on: after a merge the contact may have several in
+       -- this inbox (chatwoot/chatwoot #15359). Rows from before the column fall back to the contact's.
+       join lateral (
+         select ci.external_id from contact_identities ci
+          where ci.id = c.contact_identity_id
+             or (c.contact_identity_id is null and ci.contact_id = c.contact_id and ci.inbox_id = c.inbox_id)
+          order by ci.created_at, ci.id
+          limit 1) ci on true
       where m.id = $1 and m.direction = 'out' and not m.is_private`,
     [messageId],
   );

@@ -38,3 +38,20 @@ export async function eventsAfter(db: Queryable, afterId: string, limit = 500): 
   );
   return rows as DomainEvent[];
 }
+
+/**
+ * Deletes outbox events older than `olderThan`, oldest first, at most `batch` per statement so a
+ * large backlog never holds one long lock. Resumable streams and webhook fan-out read far newer
+ * events; a client resuming from before the horizon gets what is left. Returns how many went.
+ */
+export async function pruneEvents(db: Queryable, olderThan: Date, batch = 5_000): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const { rowCount } = await db.query(
+      `delete from events where id in (select id from events where created_at < $1 order by id limit $2)`,
+      [olderThan, batch],
+    );
+    total += rowCount ?? 0;
+    if ((rowCount ?? 0) < batch) return total;
+  }
+}

@@ -43,37 +43,43 @@ async function findMessage(tx: Queryable, inboxId: string, externalId: string): 
   return rows[0]?.id;
 }
 
-async function upsertContact(tx: Queryable, event: InboundEvent): Promise<string> {
+/** The sender's contact and the identity they wrote from (the conversation replies through it). */
+interface Sender {
+  contactId: string;
+  identityId: string;
+}
+
+async function upsertContact(tx: Queryable, event: InboundEvent): Promise<Sender> {
   const s = event.sender;
-  const existing = await tx.query<{ contactId: string }>(
+  const existing = await tx.query<Sender>(
     `update contact_identities set username = coalesce($3, username)
-      where inbox_id = $1 and external_id = $2 returning contact_id as "contactId"`,
+      where inbox_id = $1 and external_id = $2 returning contact_id as "contactId", id as "identityId"`,
     [event.inboxId, s.externalId, s.username ?? null],
   );
   if (existing.rows[0]) {
-    const contactId = existing.rows[0].contactId;
+    const { contactId } = existing.rows[0];
     await tx.query(
       `update contacts set name = coalesce($2, name), email = coalesce($3, email), phone = coalesce($4, phone), updated_at = now() where id = $1`,
       [contactId, s.name ?? null, s.email ?? null, s.phone ?? null],
     );
-    return contactId;
+    return existing.rows[0];
   }
   const { rows } = await tx.query<{ id: string }>(
     `insert into contacts(name, email, phone, attributes) values ($1, $2, $3, $4) returning id`,
     [s.name ?? null, s.email ?? null, s.phone ?? null, s.locale ? { locale: s.locale } : {}],
   );
   const contactId = rows[0]!.id;
-  await tx.query(
-    `insert into contact_identities(contact_id, inbox_id, channel, external_id, username) values ($1, $2, $3, $4, $5)`,
+  const identity = await tx.query<{ id: string }>(
+    `insert into contact_identities(contact_id, inbox_id, channel, external_id, username) values ($1, $2, $3, $4, $5) returning id`,
     [contactId, event.inboxId, event.channel, s.externalId, s.username ?? null],
   );
-  return contactId;
+  return { contactId, identityId: identity.rows[0]!.id };
 }
 
 async function openConversation(
   tx: Queryable,
   event: InboundEvent,
-  contactId: string,
+  sender: Sender,
 ): Promise<{ id: string; queueId: string | null; routingState: string; how: 'created' | 'reopened' | 'existing' }> {
   const thread = event.thread.externalId;
   const live = await tx.query<{ id: string; queueId: string | null; routingState: string }>(
@@ -87,27 +93,29 @@ async function openConversation(
     `update conversations c set status = 'open',
             routing_state = case when c.queue_id is null then 'unrouted' else 'queued' end,
             enqueued_at = now(), resolved_at = null, close_reason = null, updated_at = now(), version = version + 1,
+            contact_identity_id = $3,
             -- the customer's last agent gets first refusal (ROUTING.md §1.4, chatwoot/chatwoot #9587)
             sticky_agent_id = coalesce((select a.agent_id from assignments a where a.conversation_id = c.id
                                          order by a.started_at desc, a.id desc limit 1), c.sticky_agent_id)
       where c.id = (select id from conversations where inbox_id = $1 and thread_key = $2 order by created_at desc limit 1)
       returning c.id, c.queue_id as "queueId", c.routing_state as "routingState"`,
-    [event.inboxId, thread],
+    [event.inboxId, thread, sender.identityId],
   );
   if (reopened.rows[0]) return { ...reopened.rows[0], how: 'reopened' };
 
   const created = await tx.query<{ id: string; queueId: string | null; routingState: string }>(
-    `insert into conversations(inbox_id, contact_id, channel, thread_key, queue_id, routing_state, enqueued_at, kind, callback)
+    `insert into conversations(inbox_id, contact_id, channel, thread_key, queue_id, routing_state, enqueued_at, kind, callback, contact_identity_id)
      select i.id, $2, i.channel, $3, i.default_queue_id,
-            case when i.default_queue_id is null then 'unrouted' else 'queued' end, now(), $4, $5
+            case when i.default_queue_id is null then 'unrouted' else 'queued' end, now(), $4, $5, $6
        from inboxes i where i.id = $1
      returning id, queue_id as "queueId", routing_state as "routingState"`,
     [
       event.inboxId,
-      contactId,
+      sender.contactId,
       thread,
       event.type === 'callback_request' ? 'callback' : 'chat',
       event.type === 'callback_request' && event.callback ? JSON.stringify({ ...event.callback, requestedAt: event.sentAt }) : null,
+      sender.identityId,
     ],
   );
   if (!created.rows[0]) throw new Error(`inbox ${event.inboxId} does not exist`);
@@ -119,8 +127,9 @@ async function storeMessage(tx: Queryable, event: InboundEvent): Promise<Inbound
   const duplicate = await findMessage(tx, event.inboxId, event.externalMessageId);
   if (duplicate) return { kind: 'duplicate', messageId: duplicate };
 
-  const contactId = await upsertContact(tx, event);
-  const conversation = await openConversation(tx, event, contactId);
+  const sender = await upsertContact(tx, event);
+  const { contactId } = sender;
+  const conversation = await openConversation(tx, event, sender);
   const seq = await nextSeq(tx, conversation.id, new Date(event.sentAt));
   const c = event.content;
   const { rows } = await tx.query<{ id: string }>(
@@ -180,7 +189,9 @@ async function applyWatermark(tx: Queryable, event: InboundEvent, upTo: string, 
   const { rows } = await tx.query<{ id: string; conversationId: string }>(
     `update messages m set status = $4, updated_at = now()
        from conversations c, contact_identities ci
-      where m.conversation_id = c.id and ci.contact_id = c.contact_id and ci.inbox_id = c.inbox_id
+      -- this sender's conversations only, even when a merge gave their contact a second identity here
+      where m.conversation_id = c.id
+        and (ci.id = c.contact_identity_id or (c.contact_identity_id is null and ci.contact_id = c.contact_id and ci.inbox_id = c.inbox_id))
         and c.inbox_id = $1 and ci.external_id = $2 and m.direction = 'out' and not m.is_private
         and m.sent_at <= $3 and coalesce(($5::jsonb ->> m.status)::int, 0) < ($5::jsonb ->> $4)::int
       returning m.id, m.conversation_id as "conversationId"`,

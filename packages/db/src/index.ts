@@ -13,3 +13,8 @@ export * from './inbox-cache.ts';
 export * from './rejected.ts';
 export * from './ttl-cache.ts';
 export * from './uploads.ts';
+export * from './tokens.ts';
+export * from './audit.ts';
+export * from './webhooks.ts';
+export * from './conversation-tools.ts';
+export * from './contacts.ts';

@@ -27,6 +27,17 @@ import { registerStatsRoutes } from './routes/stats.ts';
 import { eventRoutes } from './routes/events.ts';
 import { registerConversationStatusRoutes } from './routes/conversation-status.ts';
 import { registerTypingRoutes } from './routes/typing.ts';
+import { registerWebhookRoutes } from './routes/webhooks.ts';
+import { registerRateLimit } from './rate-limit.ts';
+import { registerIdempotency } from './idempotency.ts';
+import { registerAuditRoutes } from './routes/audit.ts';
+import { registerTokenRoutes } from './routes/tokens.ts';
+import { registerLoginRoute, registerPasswordRoutes } from './routes/auth.ts';
+import { registerLabelRoutes } from './routes/labels.ts';
+import { registerSearchRoutes } from './routes/search.ts';
+import { registerCannedRoutes } from './routes/canned.ts';
+import { registerContactHistoryRoutes } from './routes/contact-history.ts';
+import { registerContactRoutes } from './routes/contacts.ts';
 
 export type { ApiDeps } from './deps.ts';
 
@@ -48,7 +59,7 @@ export async function buildApi(input: ApiDepsInput): Promise<FastifyInstance> {
 
   await app.register(fastifySwagger, {
     openapi: {
-      openapi: '3.0.3',
+      openapi: '3.1.0',
       info: { title: 'Switchboard API', version: '1', description: 'Agents and admins: inboxes, agents, queues, conversations, replies.' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
@@ -63,6 +74,11 @@ export async function buildApi(input: ApiDepsInput): Promise<FastifyInstance> {
   await app.register(
     async (api: ZodApp) => {
       api.addHook('onRequest', authenticate(deps));
+      registerRateLimit(deps, api);
+      registerIdempotency(deps, api);
+      registerAuditRoutes(deps, api);
+      registerTokenRoutes(deps, api);
+      registerPasswordRoutes(deps, api);
       registerInboxRoutes(deps, api);
       registerAgentRoutes(deps, api);
       registerQueueRoutes(deps, api);
@@ -76,9 +92,17 @@ export async function buildApi(input: ApiDepsInput): Promise<FastifyInstance> {
       registerStatsRoutes(deps, api);
       registerConversationStatusRoutes(deps, api);
       registerTypingRoutes(deps, api);
+      registerWebhookRoutes(deps, api);
+      registerLabelRoutes(deps, api);
+      registerSearchRoutes(deps, api);
+      registerCannedRoutes(deps, api);
+      registerContactHistoryRoutes(deps, api);
+      registerContactRoutes(deps, api);
     },
     { prefix: '/api/v1' },
   );
+  // unauthenticated: exchanges a password for a token
+  await app.register(async (open: ZodApp) => registerLoginRoute(deps, open), { prefix: '/api/v1' });
   // its own scope: EventSource cannot send headers, so this route also takes ?access_token=
   await app.register(eventRoutes(deps), { prefix: '/api/v1' });
 

@@ -1,10 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
-import { findAgentByToken, type Pool, type Role, type Viewer } from '@switchboard/db';
+import { authenticateToken, type Pool, type Role, type Viewer } from '@switchboard/db';
 import { forbidden, unauthorized } from '@switchboard/errors';
 
-/** Who is calling. The bootstrap admin token has no agent behind it. */
-export type Principal = Viewer;
+/** Who is calling, and with which token. The bootstrap admin token has no agent and no token row behind it. */
+export type Principal = Viewer & { tokenId: string | null };
 
 const RANK: Record<Role, number> = { agent: 0, supervisor: 1, admin: 2 };
 // Tokens we issue are ~47 characters; anything far longer is not worth a database lookup.
@@ -20,22 +20,27 @@ function bearerToken(header: string | undefined): string | undefined {
   return match?.[1];
 }
 
-/** onRequest hook: resolves the bearer token to a principal, or answers 401. */
+/** onRequest hook: resolves the bearer token to a principal, or answers 401 (unknown, revoked or expired token). */
 export function authenticate(deps: { pool: Pool; adminToken: string }): onRequestAsyncHookHandler {
   // Comparing fixed-length digests keeps timingSafeEqual from leaking the admin token's length.
   const adminDigest = digest(deps.adminToken);
   return async (request) => {
     const token = bearerToken(request.headers.authorization);
     if (!token) throw unauthorized('an Authorization: Bearer <token> header is required');
-    if (token.length > MAX_TOKEN_LENGTH) throw unauthorized('invalid or revoked token');
+    if (token.length > MAX_TOKEN_LENGTH) throw unauthorized('invalid, expired or revoked token');
     if (timingSafeEqual(digest(token), adminDigest)) {
-      principals.set(request, { agentId: null, role: 'admin' });
+      principals.set(request, { agentId: null, role: 'admin', tokenId: null });
       return;
     }
-    const agent = await findAgentByToken(deps.pool, token);
-    if (!agent) throw unauthorized('invalid or revoked token');
-    principals.set(request, { agentId: agent.id, role: agent.role });
+    const found = await authenticateToken(deps.pool, token, new Date());
+    if (!found) throw unauthorized('invalid, expired or revoked token');
+    principals.set(request, { agentId: found.agentId, role: found.role, tokenId: found.tokenId });
   };
+}
+
+/** The principal when the request was authenticated; undefined on routes outside the authenticated scope. */
+export function maybePrincipalOf(request: FastifyRequest): Principal | undefined {
+  return principals.get(request);
 }
 
 export function principalOf(request: FastifyRequest): Principal {

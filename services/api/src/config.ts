@@ -18,4 +18,6 @@ export const apiEnv = {
   WHATSAPP_WEBHOOK_BASE_URL: z.url().default('http://localhost:3006'),
   META_WEBHOOK_BASE_URL: z.url().default('http://localhost:3007'),
   SMS_WEBHOOK_BASE_URL: z.url().default('http://localhost:3008'),
+  /** Requests per minute per API token (the bootstrap admin token counts as one); over it: 429 with Retry-After. */
+  API_RATE_LIMIT_PER_MIN: z.coerce.number().int().min(1).default(600),
 };

@@ -5,6 +5,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Pool, SecretBox } from '@switchboard/db';
 import type { Logger } from '@switchboard/log';
 import type { Producer } from '@switchboard/queue';
+import type { Redis } from 'ioredis';
 import type { ReadinessChecks } from '@switchboard/runtime';
 
 /** Everything the API needs, constructed by main.ts (or a test) and passed in. */
@@ -25,6 +26,10 @@ export interface ApiDeps {
   blobs?: BlobStore;
   /** Redis PUBLISH, for live indicators to web-chat visitors (agent typing); without it they are skipped. */
   publish?: (channel: string, payload: string) => Promise<number>;
+  /** Counts API rate limits (per token) and login attempts; without it neither is limited. */
+  redis?: Redis;
+  /** Requests per minute per token (API_RATE_LIMIT_PER_MIN); default 600. */
+  rateLimitPerMin?: number;
   /** Routing's time source; tests pass a manual clock. Defaults to the system clock. */
   clock: Clock;
 }

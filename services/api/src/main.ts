@@ -35,6 +35,8 @@ try {
     logger,
     blobs: createBlobStore(config),
     publish: (channel, payload) => redis.publish(channel, payload),
+    redis,
+    rateLimitPerMin: config.API_RATE_LIMIT_PER_MIN,
     adminToken: config.SWITCHBOARD_ADMIN_TOKEN,
     publicUrls: {
       telegramWebhookBase: config.TELEGRAM_WEBHOOK_BASE_URL,

@@ -87,6 +87,7 @@ export const ConversationDto = z
       })
       .nullable(),
     contact: z.object({ id: z.uuid(), name: z.string().nullable(), email: z.string().nullable(), phone: z.string().nullable() }),
+    labels: z.array(z.string()).describe('lowercase tags, sorted; filter with ?label='),
   })
   .meta({ id: 'Conversation' });
 
@@ -127,7 +128,109 @@ export const UploadDto = z
   })
   .meta({ id: 'Upload' });
 
+/** A conversation label: letters, digits, `_`, `-`, `:` and `.`, compared lowercase. */
+export const Label = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^[\p{L}\p{N}][\p{L}\p{N}_\-:.]{0,49}$/u, 'a label: up to 50 letters, digits, _ - : . (starting with a letter or digit)');
+
 /** Error responses for a route's documentation (and serialization) by status code. */
 export function errorResponses(...statuses: (400 | 401 | 403 | 404 | 409 | 413 | 422)[]): Record<number, typeof ErrorBody> {
   return Object.fromEntries([401, ...statuses].map((s) => [s, ErrorBody]));
 }
+
+// outbound webhooks (routes/webhooks.ts)
+export const WebhookDto = z
+  .object({
+    id: z.uuid(),
+    url: z.string(),
+    events: z.array(z.string()).describe('event types delivered; ["*"] for every type'),
+    enabled: z.boolean(),
+    failingSince: z.date().nullable().describe('first failed attempt since the last success'),
+    lastSuccessAt: z.date().nullable(),
+    disabledAt: z.date().nullable(),
+    disabledReason: z.string().nullable(),
+    createdAt: z.date(),
+    updatedAt: z.date(),
+  })
+  .meta({ id: 'Webhook' });
+
+export const CreatedWebhookDto = WebhookDto.extend({
+  secret: z.string().describe('the signing secret; shown only in this response'),
+}).meta({ id: 'CreatedWebhook' });
+
+export const WebhookDeliveryDto = z
+  .object({
+    id: z.uuid().describe('the X-Switchboard-Delivery header; the same on every attempt and replay'),
+    eventId: z.string(),
+    eventType: z.string(),
+    status: z.enum(['pending', 'succeeded', 'failed', 'abandoned']).describe('failed: the last attempt failed and another is scheduled'),
+    attempts: z.number().int(),
+    nextAttemptAt: z.date().nullable(),
+    firstAttemptAt: z.date().nullable(),
+    lastAttemptAt: z.date().nullable(),
+    responseCode: z.number().int().nullable(),
+    latencyMs: z.number().int().nullable(),
+    error: z.string().nullable(),
+    createdAt: z.date(),
+    updatedAt: z.date(),
+  })
+  .meta({ id: 'WebhookDelivery' });
+
+export const WebhookDeliveryDetailDto = WebhookDeliveryDto.extend({
+  body: z.string().describe('the exact JSON body sent'),
+  attemptLog: z.array(
+    z.object({
+      attempt: z.number().int(),
+      startedAt: z.date(),
+      succeeded: z.boolean(),
+      responseCode: z.number().int().nullable(),
+      latencyMs: z.number().int().nullable(),
+      error: z.string().nullable(),
+    }),
+  ),
+}).meta({ id: 'WebhookDeliveryDetail' });
+
+export const ContactDto = z
+  .object({
+    id: z.uuid(),
+    name: z.string().nullable(),
+    email: z.string().nullable(),
+    phone: z.string().nullable(),
+    attributes: z.record(z.string(), z.unknown()).describe('free-form; routing rules can match them (e.g. {"vip": true})'),
+    mergedIntoId: z.uuid().nullable().describe('set on a contact merged into another: follow it; null for a live contact'),
+    mergedAt: z.date().nullable(),
+    createdAt: z.date(),
+    updatedAt: z.date(),
+  })
+  .meta({ id: 'Contact' });
+
+export const ContactIdentityDto = z
+  .object({
+    id: z.uuid(),
+    inboxId: z.uuid(),
+    channel: z.string(),
+    externalId: z.string().describe("the contact's id on the platform: chat id, phone number, email address"),
+    username: z.string().nullable(),
+    unreachableAt: z.date().nullable().describe('the platform refused further messages (bot blocked, STOP)'),
+    createdAt: z.date(),
+  })
+  .meta({ id: 'ContactIdentity' });
+
+export const ContactDetailDto = ContactDto.extend({ identities: z.array(ContactIdentityDto) }).meta({ id: 'ContactDetail' });
+
+export const ContactMergeDto = z
+  .object({
+    id: z.uuid().describe('pass to POST /contacts/merges/{id}/undo'),
+    intoContactId: z.uuid(),
+    fromContactId: z.uuid(),
+    mergedBy: z.uuid().nullable().describe('the agent; null for the bootstrap admin token'),
+    mergedAt: z.date(),
+    identityIds: z.array(z.uuid()).describe('identities that moved'),
+    conversationIds: z.array(z.uuid()).describe('conversations that moved'),
+    undoneAt: z.date().nullable(),
+    undoneBy: z.uuid().nullable(),
+    restoredConversationIds: z.array(z.uuid()).nullable().describe('what the undo moved back, conversations opened since on a moved identity included'),
+  })
+  .meta({ id: 'ContactMerge' });

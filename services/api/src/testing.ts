@@ -33,7 +33,7 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-export async function startTestApi(options: { producer?: Producer; clock?: Clock; blobs?: BlobStore } = {}): Promise<TestApi> {
+export async function startTestApi(options: { producer?: Producer; clock?: Clock; blobs?: BlobStore; rateLimitPerMin?: number } = {}): Promise<TestApi> {
   const db = await createTestDatabase();
   const redis = createRedis(testRedisUrl(), 'producer');
   await waitForRedis(redis);
@@ -46,6 +46,9 @@ export async function startTestApi(options: { producer?: Producer; clock?: Clock
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.blobs ? { blobs: options.blobs } : {}),
     publish: (channel, payload) => redis.publish(channel, payload),
+    redis,
+    // test files share one Redis and the bootstrap admin token: only a test about limits sets a low one
+    rateLimitPerMin: options.rateLimitPerMin ?? 1_000_000,
     secretBox,
     logger: silentLogger(),
     adminToken: ADMIN_TOKEN,

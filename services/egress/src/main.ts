@@ -12,6 +12,7 @@ import { exitOnBootFailure, handleShutdown, registerHealthRoutes } from '@switch
 import { egressEnv } from './config.ts';
 import { withEmailContext } from './email-context.ts';
 import { startEgress } from './egress.ts';
+import { startWebhookWorker } from './webhooks/index.ts';
 
 
 const logger = createLogger({ service: 'egress', level: process.env.LOG_LEVEL });
@@ -51,9 +52,12 @@ try {
     sweepIntervalMs: env.EGRESS_SWEEP_INTERVAL_MS,
   });
 
+  // outbound webhooks: a PostgreSQL-scheduled loop beside the BullMQ workers (see webhooks/worker.ts)
+  const webhooks = startWebhookWorker({ pool, secretBox: createSecretBox(decodeKey(env.SWITCHBOARD_SECRET_KEY)!), logger });
   const http = Fastify({ loggerInstance: logger });
   const { isShuttingDown } = handleShutdown(logger, [
     { name: 'workers', run: () => egress.close() },
+    { name: 'webhooks', run: () => webhooks.close() },
     { name: 'http', run: () => http.close() },
     { name: 'smtp', run: async () => smtp.close() },
     { name: 'producer', run: () => producer.close() },

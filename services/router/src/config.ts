@@ -13,4 +13,6 @@ export const routerEnv = {
   ROUTER_HEARTBEAT_GRACE_S: z.coerce.number().int().min(5).default(60),
   /** How often capacity counters are recomputed from conversations and offers (drift is logged and healed). */
   ROUTER_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(10_000).default(300_000),
+  /** Outbox events older than this are deleted (every 10 minutes): how far back SSE resumes and webhook replays reach. */
+  EVENT_RETENTION_HOURS: z.coerce.number().int().min(1).default(72),
 };

@@ -27,6 +27,7 @@ try {
     sweepIntervalMs: env.ROUTER_SWEEP_INTERVAL_MS,
     heartbeatGraceS: env.ROUTER_HEARTBEAT_GRACE_S,
     reconcileIntervalMs: env.ROUTER_RECONCILE_INTERVAL_MS,
+    eventRetentionHours: env.EVENT_RETENTION_HOURS,
     metrics,
   });
 

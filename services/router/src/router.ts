@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Worker } from 'bullmq';
 import type { InboundEvent } from '@switchboard/contracts';
-import { queuesWithWaitingWork, recordInbound, withTransaction, type Pool } from '@switchboard/db';
+import { pruneEvents, queuesWithWaitingWork, recordInbound, withTransaction, type Pool } from '@switchboard/db';
 import type { Logger } from '@switchboard/log';
 import { jobIdFor, RetryLaterSignal, startWorker, type Producer } from '@switchboard/queue';
 import { advanceStepIfDue, breachDueSla, dispatchQueue, expireOffer, routeInbound, sweepSla, sweepTimers, systemClock, type AutoReply, type Clock, type DispatchResult } from '@switchboard/routing';
@@ -26,6 +26,8 @@ export interface RouterDeps {
   heartbeatGraceS?: number;
   /** How often (ms) agent_load is reconciled from conversations and offers; default 5 minutes. */
   reconcileIntervalMs?: number;
+  /** Outbox events are kept this long (hours) for resumable streams and webhooks; default 72. */
+  eventRetentionHours?: number;
   /** Dispatch passes, conflicts and healed drift are recorded here (see metrics.ts). */
   metrics?: RouterMetrics;
 }
@@ -185,6 +187,13 @@ export function startRouter(deps: RouterDeps): Router {
     await dispatchAll(deps, dispatch);
   };
   const stopReconciling = runPeriodically('load reconciliation', reconcile, deps.reconcileIntervalMs ?? 300_000, deps.logger);
+  const prune = async () => {
+    const horizon = new Date(clock.now().getTime() - (deps.eventRetentionHours ?? 72) * 3_600_000);
+    const pruned = await pruneEvents(deps.pool, horizon);
+    if (pruned > 0) deps.logger.info({ pruned, horizon }, 'old outbox events pruned');
+  };
+  // every replica may prune: deleting already-deleted rows is a no-op
+  const stopPruning = runPeriodically('event pruning', prune, 600_000, deps.logger);
 
   return {
     workers: [inbound, routing, timers],
@@ -193,6 +202,7 @@ export function startRouter(deps: RouterDeps): Router {
     async close() {
       stopSweeping();
       stopReconciling();
+      stopPruning();
       // Worker.close() waits for in-flight jobs to finish: nothing is cut off mid-transaction.
       await Promise.all([inbound.close(), routing.close(), timers.close()]);
     },

@@ -60,7 +60,8 @@ export function registerAttachmentRoutes(deps: ApiDeps, app: ZodApp): void {
         tags: ['messages'],
         summary: 'Download a file a message of this conversation carries (blob:<key>)',
         params: Params,
-        response: errorResponses(400, 404),
+        // the bytes go out unserialized (a Buffer); the schema documents them
+        response: { 200: z.string().describe('the file, with its Content-Type and a Content-Disposition naming it'), ...errorResponses(400, 404) },
       },
     },
     async (request, reply) => {

@@ -8,6 +8,7 @@ import {
   withTransaction,
   type Conversation,
 } from '@switchboard/db';
+import { ChannelId } from '@switchboard/contracts';
 import { resolveConversation } from '@switchboard/routing';
 import { conflict, forbidden, notFound } from '@switchboard/errors';
 import { mayActOn, principalOf } from '../auth.ts';
@@ -16,11 +17,17 @@ import type { ApiDeps, ZodApp } from '../deps.ts';
 import { requestDispatch } from '../enqueue.ts';
 import { invalidField } from '../error-handler.ts';
 import { conversationPosition, lockConversation } from '../sql.ts';
-import { ConversationDto, errorResponses, IdParams } from '../schemas.ts';
+import { ConversationDto, errorResponses, IdParams, Label } from '../schemas.ts';
 
 const ListQuery = z.object({
   status: z.enum(CONVERSATION_STATUSES).optional(),
   assignee: z.union([z.enum(['me', 'unassigned']), z.uuid()]).optional().describe("'me', 'unassigned' or an agent id"),
+  queue: z.uuid().optional().describe('queue id'),
+  inbox: z.uuid().optional().describe('inbox id'),
+  channel: ChannelId.optional(),
+  label: Label.optional().describe('conversations carrying this label'),
+  contact: z.uuid().optional().describe('contact id'),
+  updated_since: z.iso.datetime({ offset: true }).optional().describe('updated at or after this instant (ISO 8601)'),
   limit: z.coerce.number().int().min(1).max(100).default(50),
   cursor: z.string().max(200).optional().describe('nextCursor of the previous page'),
 });
@@ -38,19 +45,26 @@ export function registerConversationRoutes(deps: ApiDeps, app: ZodApp): void {
     {
       schema: {
         tags: ['conversations'],
-        summary: 'Conversations you may see (agents: your own and your queues\'), most recently updated first',
+        summary: 'Conversations you may see (agents: your own and your queues\'), most recently updated first, filtered',
+        description: 'Filters combine (and). Pass `nextCursor` back as `cursor` with the same filters to page on.',
         querystring: ListQuery,
         response: { 200: Page, ...errorResponses(400) },
       },
     },
     async (request) => {
       const viewer = principalOf(request);
-      const { status, assignee, limit, cursor } = request.query;
+      const { status, assignee, queue, inbox, channel, label, contact, updated_since: updatedSince, limit, cursor } = request.query;
       if (assignee === 'me' && !viewer.agentId) throw invalidField('query.assignee', "'me' needs an agent token");
       const position = cursor ? decodeCursor(cursor) : undefined;
       const items = await listConversations(deps.pool, viewer, {
         status,
         assignee,
+        queueId: queue,
+        inboxId: inbox,
+        channel,
+        label,
+        contactId: contact,
+        updatedSince: updatedSince === undefined ? undefined : new Date(updatedSince),
         limit,
         // pg sends a string verbatim: PostgreSQL compares at microsecond precision, which a Date would truncate
         cursor: position && { updatedAt: position.updatedAt, id: position.id },

@@ -94,7 +94,7 @@ export function eventRoutes(deps: Pick<ApiDeps, 'pool' | 'logger' | 'adminToken'
       '/events',
       {
         logSerializers: { req: redactedRequest },
-        schema: { tags: ['events'], summary: 'Live event stream (SSE), resumable', description: DESCRIPTION, querystring: StreamQuery, response: errorResponses(400) },
+        schema: { tags: ['events'], summary: 'Live event stream (SSE), resumable', description: DESCRIPTION, querystring: StreamQuery, response: { 200: z.string().describe('text/event-stream: `id`, `event` (the event type) and `data` (JSON) per event'), ...errorResponses(400) } },
       },
       async (request, reply) => {
         const viewer = principalOf(request);
