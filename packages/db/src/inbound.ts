@@ -58,8 +58,11 @@ async function upsertContact(tx: Queryable, event: InboundEvent): Promise<Sender
   );
   if (existing.rows[0]) {
     const { contactId } = existing.rows[0];
+    // the platform only fills what is missing: a name an agent corrected, or the kept details of a
+    // merged contact, are not overwritten by whichever identity wrote last
     await tx.query(
-      `update contacts set name = coalesce($2, name), email = coalesce($3, email), phone = coalesce($4, phone), updated_at = now() where id = $1`,
+      `update contacts set name = coalesce(name, $2), email = coalesce(email, $3), phone = coalesce(phone, $4), updated_at = now()
+        where id = $1 and ((name is null and $2::text is not null) or (email is null and $3::text is not null) or (phone is null and $4::text is not null))`,
       [contactId, s.name ?? null, s.email ?? null, s.phone ?? null],
     );
     return existing.rows[0];

@@ -84,6 +84,14 @@ describe('contacts CRUD', () => {
     expect((await as(sue, 'PATCH', `/api/v1/contacts/${randomUUID()}`, { name: 'X' })).statusCode).toBe(404);
   });
 
+  it('keeps a name an agent corrected when the customer writes again under their platform name', async () => {
+    const conversation = await receiveTelegramMessage(api.pool, inboxId, '4141001');
+    const contactId = (await as(sue, 'GET', `/api/v1/conversations/${conversation}`)).json().contact.id;
+    expect((await as(sue, 'PATCH', `/api/v1/contacts/${contactId}`, { name: 'Vasily Petrov' })).statusCode).toBe(200);
+    await receiveTelegramMessage(api.pool, inboxId, '4141001', 'again');
+    expect((await as(sue, 'GET', `/api/v1/contacts/${contactId}`)).json().name).toBe('Vasily Petrov');
+  });
+
   it('searches by name, email, phone digits and external id', async () => {
     const tom = (await as(sue, 'POST', '/api/v1/contacts', { name: 'Tom Search', email: 'tom.s@example.test' })).json().id;
     await receiveTelegramMessage(api.pool, inboxId, '4242001');
