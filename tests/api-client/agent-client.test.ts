@@ -71,6 +71,42 @@ describe('the OpenAPI document', () => {
     expect(operations.length).toBeGreaterThan(40);
     const undocumented = operations.filter(({ op }) => !op.summary || !op.tags?.length || !Object.keys(op.responses ?? {}).some((s) => /^2\d\d$/.test(s)));
     expect(undocumented.map(({ method, path }) => `${method.toUpperCase()} ${path}`)).toEqual([]);
+
+    // an example on the media type, on its schema, on the $ref'd component, or on the items of a list
+    const component = (ref: string) => doc.components.schemas[ref.replace('#/components/schemas/', '')];
+    const schemaHasExample = (schema: any): boolean =>
+      !!schema && (schema.examples?.length > 0 || schema.example !== undefined || (schema.$ref && schemaHasExample(component(schema.$ref))) || (schema.type === 'array' && schemaHasExample(schema.items)));
+    const hasExample = (media: any) => media.example !== undefined || Object.keys(media.examples ?? {}).length > 0 || schemaHasExample(media.schema);
+    const name = ({ method, path }: { method: string; path: string }) => `${method.toUpperCase()} ${path}`;
+
+    const bodiesWithout = operations.filter(({ op }) => op.requestBody?.content?.['application/json'] && !hasExample(op.requestBody.content['application/json']));
+    expect(bodiesWithout.map(name)).toEqual([]);
+    const jsonAnswers = (op: any) => Object.entries(op.responses as Record<string, any>).filter(([status, r]) => /^2\d\d$/.test(status) && r.content?.['application/json']);
+    // 204s have no body; these two send raw bytes and an event stream
+    const RAW = ['GET /api/v1/conversations/{id}/attachments/{key}', 'GET /api/v1/events'];
+    const NO_CONTENT = [
+      'DELETE /api/v1/tokens/{id}', 'PUT /api/v1/agents/{id}/password', 'DELETE /api/v1/agents/{id}/password', 'DELETE /api/v1/routing-rules/{id}',
+      'DELETE /api/v1/business-hours/{id}', 'DELETE /api/v1/sla-policies/{id}', 'DELETE /api/v1/webhooks/{id}', 'DELETE /api/v1/canned-responses/{id}',
+      'DELETE /api/v1/contacts/{id}',
+    ];
+    expect(operations.filter(({ op }) => jsonAnswers(op).length === 0).map(name).sort()).toEqual([...NO_CONTENT].sort());
+    const answersWithout = operations
+      .filter((o) => !RAW.includes(name(o)))
+      .flatMap((o) => jsonAnswers(o.op).filter(([, r]) => !hasExample(r.content['application/json'])).map(([status]) => `${name(o)} ${status}`));
+    expect(answersWithout).toEqual([]);
+    expect(schemaHasExample(doc.components.schemas.Conversation)).toBe(true);
+    // dates in examples are sent as ISO 8601, like the answers
+    expect(doc.components.schemas.Conversation.examples[0].createdAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+
+    // idempotency.ts covers every POST of the authenticated scope; the login is outside it
+    const posts = operations.filter(({ method, path }) => method === 'post' && path !== '/api/v1/auth/login');
+    expect(posts.length).toBeGreaterThan(20);
+    const withoutKey = posts.filter(({ op }) => !(op.parameters ?? []).some((p: any) => p.in === 'header' && p.name.toLowerCase() === 'idempotency-key'));
+    expect(withoutKey.map(name)).toEqual([]);
+    // rate-limit.ts answers 429 with Retry-After on every authenticated route; the event stream has its own scope
+    const limited = operations.filter((o) => name(o) !== 'GET /api/v1/events');
+    const without429 = limited.filter(({ op }) => !op.responses['429']?.headers?.['retry-after']);
+    expect(without429.map(name)).toEqual([]);
   });
 
   it('generates a typed client that an agent script compiles against and works with', async () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EXAMPLE_IDS, exampleAt } from './schemas.ts';
 
 /**
  * Business-hours calendars as the API accepts them. Times are wall-clock "HH:MM" in the
@@ -37,6 +38,16 @@ const CalendarFields = z.object({
   holidays: z.array(z.iso.date()).max(1000).describe('dates (in the time zone) closed all day'),
 });
 
-export const BusinessHoursBody = CalendarFields.extend({ holidays: CalendarFields.shape.holidays.default([]) });
-export const BusinessHoursPatch = CalendarFields.partial().strict();
-export const BusinessHoursDto = CalendarFields.extend({ id: z.uuid(), createdAt: z.date() }).meta({ id: 'BusinessHours' });
+const WORKWEEK: Record<'mon' | 'tue' | 'wed' | 'thu' | 'fri', [string, string][]> = {
+  mon: [['09:00', '18:00']], tue: [['09:00', '18:00']], wed: [['09:00', '18:00']], thu: [['09:00', '18:00']], fri: [['09:00', '17:00']],
+};
+const calendarExample = { name: 'Moscow office', timeZone: 'Europe/Moscow', weekly: WORKWEEK, holidays: ['2025-05-01', '2025-05-09'] };
+
+export const BusinessHoursBody = CalendarFields.extend({ holidays: CalendarFields.shape.holidays.default([]) }).meta({ examples: [calendarExample] });
+export const BusinessHoursPatch = CalendarFields.partial()
+  .strict()
+  .meta({ examples: [{ weekly: { ...WORKWEEK, sat: [['10:00', '14:00']] } }, { holidays: ['2025-06-12'] }] });
+export const BusinessHoursDto = CalendarFields.extend({ id: z.uuid(), createdAt: z.date() }).meta({
+  id: 'BusinessHours',
+  examples: [{ ...calendarExample, id: EXAMPLE_IDS.businessHours, createdAt: exampleAt('08:00:00') }],
+});

@@ -2,11 +2,50 @@ import { z } from 'zod';
 import { ChannelId, ENABLED_CHANNELS } from '@switchboard/contracts';
 import { CALLBACK_OUTCOMES, CONVERSATION_KINDS, CONVERSATION_STATUSES, MESSAGE_STATUSES, PRESENCE, ROLES } from '@switchboard/db';
 
+declare module 'zod' {
+  interface GlobalMeta {
+    /**
+     * OpenAPI examples, typed as what the schema accepts or answers (dates as `Date`, sent as
+     * ISO strings); openapi-examples.test.ts parses every one with its schema.
+     */
+    examples?: (z.$input | z.$output)[];
+  }
+}
+
 /**
  * Request and response shapes. Responses are whitelists: the serializer drops any field not
  * listed here, so a column added to a repository query never leaks by accident.
  * Dates are `z.date()`: serialized as ISO strings and documented as `date-time`.
  */
+
+/** Ids and instants the documentation examples share, so one example's references match another's. */
+export const EXAMPLE_IDS = {
+  agent: 'd79a62b8-48bc-4e57-b3f2-b2c85fe39049',
+  supervisor: 'f82e6af3-50e6-4a07-a428-357ec2b521e8',
+  conversation: '496eb0c3-041b-4335-a741-c26439001f1b',
+  contact: '4ad7a284-30cf-4ba6-9fa2-8052a0c28ab9',
+  mergedContact: 'af95cecf-a4b9-41c4-806d-4a5ee0be9261',
+  inbox: '7b7d0929-5ff1-4a37-930f-2d379ef7fd8f',
+  queue: 'b0494ab6-50ae-4135-bdf1-8c3c514567cb',
+  message: '9f79c867-be01-490e-b8c7-0589c9ac5fea',
+  reply: 'd9f13834-d773-40e8-b6bd-c611d524fc52',
+  upload: '1182ac2b-f493-4955-bc78-9f4552ea837a',
+  identity: 'cf386a5a-9fdb-4442-9122-dfc4c49cd5ce',
+  merge: '36a667a9-70c3-490c-8602-ef9038febd77',
+  webhook: '71fecf8b-75b8-4347-82b8-e7ac9d4e2e76',
+  delivery: 'a6c3abce-af7c-4089-995e-cc4f58a45c5b',
+  token: 'b8dd1f91-68d5-4e63-b428-935edbc60d46',
+  offer: 'fbdcccf1-3a22-4895-8a01-495a66c09abe',
+  skill: 'd253960c-ef52-40da-b7ef-4f9c922c79c6',
+  rule: 'bc116674-67a0-4717-ad58-acdd288ace0c',
+  slaPolicy: '9f236e25-8f2c-4eec-a0cd-a3b1930fe88f',
+  businessHours: '95e9a17d-b8e4-4ade-8079-2859670dcc37',
+  canned: 'feb2e270-bfbf-483c-a031-1ff6b353752e',
+  /** A page cursor as the API issues them (opaque to clients). */
+  cursor: 'MjAyNS0wMy0xNFQwOTo0MTowNy41MTI4MzRafDQ5NmViMGMzLTA0MWItNDMzNS1hNzQxLWMyNjQzOTAwMWYxYg',
+} as const;
+/** An instant on the examples' day (UTC). */
+export const exampleAt = (time: string) => new Date(`2025-03-14T${time}Z`);
 
 export const IdParams = z.object({ id: z.uuid() });
 
@@ -18,9 +57,22 @@ export const ErrorBody = z
       details: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
     }),
   })
-  .meta({ id: 'Error' });
+  .meta({
+    id: 'Error',
+    examples: [{ error: { code: 'validation_failed', message: 'body.text: must not be blank', details: [{ path: 'body.text', message: 'must not be blank' }] } }],
+  });
 
 export const EnabledChannel = z.enum(ENABLED_CHANNELS);
+
+export const agentExample = {
+  id: EXAMPLE_IDS.agent,
+  name: 'Olga Petrova',
+  email: 'olga.petrova@example.com',
+  role: 'agent' as const,
+  status: 'online' as const,
+  capacity: { telegram: 3, webchat: 3, email: 3, whatsapp: 3, messenger: 3, instagram: 3, sms: 3, voice: 1 },
+  createdAt: exampleAt('08:00:00'),
+};
 
 export const AgentDto = z
   .object({
@@ -32,11 +84,21 @@ export const AgentDto = z
     capacity: z.record(z.string(), z.number().int()).describe('concurrent conversations per channel'),
     createdAt: z.date(),
   })
-  .meta({ id: 'Agent' });
+  .meta({ id: 'Agent', examples: [agentExample] });
 
 export const QueueDto = z
   .object({ id: z.uuid(), name: z.string(), strategy: z.string(), memberIds: z.array(z.uuid()), createdAt: z.date() })
-  .meta({ id: 'Queue' });
+  .meta({ id: 'Queue', examples: [{ id: EXAMPLE_IDS.queue, name: 'Support RU', strategy: 'least_load', memberIds: [EXAMPLE_IDS.agent], createdAt: exampleAt('08:00:00') }] });
+
+export const inboxExample = {
+  id: EXAMPLE_IDS.inbox,
+  channel: 'telegram' as const,
+  name: 'Telegram support bot',
+  config: {},
+  defaultQueueId: EXAMPLE_IDS.queue,
+  createdAt: exampleAt('08:00:00'),
+  webhookUrl: `https://hooks.example.com/webhooks/telegram/${EXAMPLE_IDS.inbox}`,
+};
 
 export const InboxDto = z
   .object({
@@ -49,12 +111,34 @@ export const InboxDto = z
     webhookUrl: z.string().optional().describe('telegram: the URL to pass to setWebhook; whatsapp, messenger, instagram, sms: the callback URL to give the platform'),
     webchatUrl: z.string().optional().describe('webchat: where the widget for this inbox is served'),
   })
-  .meta({ id: 'Inbox' });
+  .meta({ id: 'Inbox', examples: [inboxExample] });
 
 export const CreatedInboxDto = InboxDto.extend({
   webhookSecret: z.string().optional().describe('telegram: setWebhook secret_token; shown only in this response'),
   verifyToken: z.string().optional().describe("whatsapp, messenger, instagram: the webhook's verify token for Meta's dashboard; shown only in this response"),
-}).meta({ id: 'CreatedInbox' });
+}).meta({ id: 'CreatedInbox', examples: [{ ...inboxExample, webhookSecret: 'Jx3pQ0v8m1Wc5Rk2Zt7Ya9Ls4Nd6Fh0Ub2Ge8Ti1Oq' }] });
+
+export const conversationExample = {
+  id: EXAMPLE_IDS.conversation,
+  inboxId: EXAMPLE_IDS.inbox,
+  contactId: EXAMPLE_IDS.contact,
+  channel: 'telegram',
+  status: 'open' as const,
+  routingState: 'assigned' as const,
+  queueId: EXAMPLE_IDS.queue,
+  priority: 0,
+  enqueuedAt: exampleAt('09:12:04'),
+  assigneeId: EXAMPLE_IDS.agent,
+  lastMessageAt: exampleAt('09:41:07'),
+  version: 4,
+  createdAt: exampleAt('09:12:03'),
+  updatedAt: exampleAt('09:41:07'),
+  resolvedAt: null,
+  kind: 'chat' as const,
+  callback: null,
+  contact: { id: EXAMPLE_IDS.contact, name: 'Анна Смирнова', email: null, phone: '+79161234567' },
+  labels: ['delivery', 'vip'],
+};
 
 export const ConversationDto = z
   .object({
@@ -89,7 +173,44 @@ export const ConversationDto = z
     contact: z.object({ id: z.uuid(), name: z.string().nullable(), email: z.string().nullable(), phone: z.string().nullable() }),
     labels: z.array(z.string()).describe('lowercase tags, sorted; filter with ?label='),
   })
-  .meta({ id: 'Conversation' });
+  .meta({ id: 'Conversation', examples: [conversationExample] });
+
+export const messageExample = {
+  id: EXAMPLE_IDS.message,
+  conversationId: EXAMPLE_IDS.conversation,
+  seq: 1,
+  direction: 'in' as const,
+  authorAgentId: null,
+  authorContactId: EXAMPLE_IDS.contact,
+  isPrivate: false,
+  text: 'Здравствуйте! Заказ №4821 до сих пор не пришёл, подскажите, где он?',
+  attachments: [],
+  externalId: '5821',
+  replyToExternalId: null,
+  status: 'received' as const,
+  errorCode: null,
+  errorMessage: null,
+  sentAt: exampleAt('09:12:01'),
+  editedAt: null,
+  deletedAt: null,
+  template: null,
+  createdAt: exampleAt('09:12:03'),
+};
+
+/** The agent's answer to messageExample, as POST /conversations/{id}/messages returns it. */
+export const replyExample = {
+  ...messageExample,
+  id: EXAMPLE_IDS.reply,
+  seq: 2,
+  direction: 'out' as const,
+  authorAgentId: EXAMPLE_IDS.agent,
+  authorContactId: null,
+  text: 'Анна, добрый день! Посылка в пути, трек-номер RA123456789RU. Доставка ожидается завтра.',
+  externalId: null,
+  status: 'queued' as const,
+  sentAt: null,
+  createdAt: exampleAt('09:41:07'),
+};
 
 export const MessageDto = z
   .object({
@@ -114,7 +235,7 @@ export const MessageDto = z
     template: z.object({ name: z.string(), language: z.string(), parameters: z.array(z.string()).optional() }).nullable(),
     createdAt: z.date(),
   })
-  .meta({ id: 'Message' });
+  .meta({ id: 'Message', examples: [messageExample, replyExample] });
 
 export const UploadDto = z
   .object({
@@ -126,7 +247,20 @@ export const UploadDto = z
     sha256: z.string().describe('the blob key; the file is downloadable at /conversations/{id}/attachments/{sha256} once a message carries it'),
     createdAt: z.date(),
   })
-  .meta({ id: 'Upload' });
+  .meta({
+    id: 'Upload',
+    examples: [
+      {
+        id: EXAMPLE_IDS.upload,
+        conversationId: EXAMPLE_IDS.conversation,
+        fileName: 'invoice-4821.pdf',
+        contentType: 'application/pdf',
+        size: 48213,
+        sha256: '52d6e3de4fa0dcc29946695f93940c3e7f26f30e1e39f4b1a49ad98839112786',
+        createdAt: exampleAt('09:39:55'),
+      },
+    ],
+  });
 
 /** A conversation label: letters, digits, `_`, `-`, `:` and `.`, compared lowercase. */
 export const Label = z
@@ -141,6 +275,19 @@ export function errorResponses(...statuses: (400 | 401 | 403 | 404 | 409 | 413 |
 }
 
 // outbound webhooks (routes/webhooks.ts)
+export const webhookExample = {
+  id: EXAMPLE_IDS.webhook,
+  url: 'https://crm.example.com/hooks/switchboard',
+  events: ['conversation.assigned', 'message.created'],
+  enabled: true,
+  failingSince: null,
+  lastSuccessAt: exampleAt('09:41:08'),
+  disabledAt: null,
+  disabledReason: null,
+  createdAt: exampleAt('08:00:00'),
+  updatedAt: exampleAt('08:00:00'),
+};
+
 export const WebhookDto = z
   .object({
     id: z.uuid(),
@@ -154,11 +301,27 @@ export const WebhookDto = z
     createdAt: z.date(),
     updatedAt: z.date(),
   })
-  .meta({ id: 'Webhook' });
+  .meta({ id: 'Webhook', examples: [webhookExample] });
 
 export const CreatedWebhookDto = WebhookDto.extend({
   secret: z.string().describe('the signing secret; shown only in this response'),
-}).meta({ id: 'CreatedWebhook' });
+}).meta({ id: 'CreatedWebhook', examples: [{ ...webhookExample, lastSuccessAt: null, secret: 'whsec_T9vB2kQ7xL0pR4mZ8cW1nY6sD3fH5jA' }] });
+
+export const deliveryExample = {
+  id: EXAMPLE_IDS.delivery,
+  eventId: '10482',
+  eventType: 'message.created',
+  status: 'succeeded' as const,
+  attempts: 1,
+  nextAttemptAt: null,
+  firstAttemptAt: exampleAt('09:41:08'),
+  lastAttemptAt: exampleAt('09:41:08'),
+  responseCode: 200,
+  latencyMs: 87,
+  error: null,
+  createdAt: exampleAt('09:41:07'),
+  updatedAt: exampleAt('09:41:08'),
+};
 
 export const WebhookDeliveryDto = z
   .object({
@@ -176,7 +339,7 @@ export const WebhookDeliveryDto = z
     createdAt: z.date(),
     updatedAt: z.date(),
   })
-  .meta({ id: 'WebhookDelivery' });
+  .meta({ id: 'WebhookDelivery', examples: [deliveryExample] });
 
 export const WebhookDeliveryDetailDto = WebhookDeliveryDto.extend({
   body: z.string().describe('the exact JSON body sent'),
@@ -190,7 +353,37 @@ export const WebhookDeliveryDetailDto = WebhookDeliveryDto.extend({
       error: z.string().nullable(),
     }),
   ),
-}).meta({ id: 'WebhookDeliveryDetail' });
+}).meta({
+  id: 'WebhookDeliveryDetail',
+  examples: [
+    {
+      ...deliveryExample,
+      body: `{"id":"10482","type":"message.created","conversationId":"${EXAMPLE_IDS.conversation}","payload":{"messageId":"${EXAMPLE_IDS.reply}"}}`,
+      attemptLog: [{ attempt: 1, startedAt: exampleAt('09:41:08'), succeeded: true, responseCode: 200, latencyMs: 87, error: null }],
+    },
+  ],
+});
+
+export const contactExample = {
+  id: EXAMPLE_IDS.contact,
+  name: 'Анна Смирнова',
+  email: 'anna.smirnova@example.ru',
+  phone: '+79161234567',
+  attributes: { vip: true, city: 'Москва' },
+  mergedIntoId: null,
+  mergedAt: null,
+  createdAt: exampleAt('09:12:03'),
+  updatedAt: exampleAt('09:30:00'),
+};
+const identityExample = {
+  id: EXAMPLE_IDS.identity,
+  inboxId: EXAMPLE_IDS.inbox,
+  channel: 'telegram',
+  externalId: '718204553',
+  username: 'anna_smirnova',
+  unreachableAt: null,
+  createdAt: exampleAt('09:12:03'),
+};
 
 export const ContactDto = z
   .object({
@@ -204,7 +397,7 @@ export const ContactDto = z
     createdAt: z.date(),
     updatedAt: z.date(),
   })
-  .meta({ id: 'Contact' });
+  .meta({ id: 'Contact', examples: [contactExample] });
 
 export const ContactIdentityDto = z
   .object({
@@ -216,9 +409,12 @@ export const ContactIdentityDto = z
     unreachableAt: z.date().nullable().describe('the platform refused further messages (bot blocked, STOP)'),
     createdAt: z.date(),
   })
-  .meta({ id: 'ContactIdentity' });
+  .meta({ id: 'ContactIdentity', examples: [identityExample] });
 
-export const ContactDetailDto = ContactDto.extend({ identities: z.array(ContactIdentityDto) }).meta({ id: 'ContactDetail' });
+export const ContactDetailDto = ContactDto.extend({ identities: z.array(ContactIdentityDto) }).meta({
+  id: 'ContactDetail',
+  examples: [{ ...contactExample, identities: [identityExample] }],
+});
 
 export const ContactMergeDto = z
   .object({
@@ -233,4 +429,20 @@ export const ContactMergeDto = z
     undoneBy: z.uuid().nullable(),
     restoredConversationIds: z.array(z.uuid()).nullable().describe('what the undo moved back, conversations opened since on a moved identity included'),
   })
-  .meta({ id: 'ContactMerge' });
+  .meta({
+    id: 'ContactMerge',
+    examples: [
+      {
+        id: EXAMPLE_IDS.merge,
+        intoContactId: EXAMPLE_IDS.contact,
+        fromContactId: EXAMPLE_IDS.mergedContact,
+        mergedBy: EXAMPLE_IDS.supervisor,
+        mergedAt: exampleAt('09:30:00'),
+        identityIds: [EXAMPLE_IDS.identity],
+        conversationIds: [EXAMPLE_IDS.conversation],
+        undoneAt: null,
+        undoneBy: null,
+        restoredConversationIds: null,
+      },
+    ],
+  });

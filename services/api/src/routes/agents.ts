@@ -5,7 +5,7 @@ import { conflict } from '@switchboard/errors';
 import { requireRole } from '../auth.ts';
 import type { ApiDeps, ZodApp } from '../deps.ts';
 import { isUniqueViolation } from '../sql.ts';
-import { AgentDto, errorResponses } from '../schemas.ts';
+import { AgentDto, agentExample, errorResponses } from '../schemas.ts';
 
 const DEFAULT_CAPACITY = 3;
 const Capacity = z.number().int().min(0).max(1000);
@@ -22,7 +22,16 @@ const CreateAgentBody = z.object({
     .describe(
       `concurrent conversations: one number for every channel (and at most 1 callback call), or per channel and \`voice\` (unlisted get 0); default ${DEFAULT_CAPACITY}`,
     ),
+}).meta({
+  examples: [
+    { name: 'Olga Petrova', email: 'olga.petrova@example.com', role: 'agent', capacity: 3 },
+    { name: 'Ivan Sokolov', email: 'ivan.sokolov@example.com', role: 'supervisor', capacity: { telegram: 5, webchat: 3, voice: 1 } },
+  ],
 });
+
+const CreatedAgent = z
+  .object({ agent: AgentDto, token: z.string() })
+  .meta({ examples: [{ agent: agentExample, token: 'sb_live_4fJ8kQ2mX9pL7vT1rZ6wN3cY0hB5dG' }] });
 
 function capacityByChannel(input: z.infer<typeof CreateAgentBody>['capacity']): Record<string, number> {
   const perChannel = typeof input === 'object' ? input : undefined;
@@ -40,7 +49,7 @@ export function registerAgentRoutes(deps: ApiDeps, app: ZodApp): void {
         tags: ['agents'],
         summary: 'Create an agent and its API token (the token is shown only in this response)',
         body: CreateAgentBody,
-        response: { 201: z.object({ agent: AgentDto, token: z.string() }), ...errorResponses(400, 403, 409) },
+        response: { 201: CreatedAgent, ...errorResponses(400, 403, 409) },
       },
     },
     async (request, reply) => {

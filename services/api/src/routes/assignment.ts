@@ -9,22 +9,25 @@ import { missingIds } from '../crud-sql.ts';
 import type { ApiDeps, ZodApp } from '../deps.ts';
 import { requestDispatch } from '../enqueue.ts';
 import { invalidField } from '../error-handler.ts';
-import { ConversationDto, errorResponses, IdParams } from '../schemas.ts';
+import { ConversationDto, conversationExample, errorResponses, EXAMPLE_IDS, IdParams } from '../schemas.ts';
 
 const Force = z.boolean().default(false).describe('beyond capacity, or to an agent who is not online: allowed, and recorded (agent.over_capacity)');
 const Note = z.string().trim().max(2000).optional().describe('kept in the routing decision log');
 
-const AssignBody = z.object({ agentId: z.uuid(), force: Force, note: Note });
+const AssignBody = z
+  .object({ agentId: z.uuid(), force: Force, note: Note })
+  .meta({ examples: [{ agentId: EXAMPLE_IDS.agent, force: false, note: 'Customer asked for Olga again' }] });
 const TransferBody = z
   .object({ agentId: z.uuid().optional(), queueId: z.uuid().optional(), force: Force, note: Note })
-  .refine((b) => (b.agentId === undefined) !== (b.queueId === undefined), { message: 'give exactly one of agentId and queueId', path: ['agentId'] });
+  .refine((b) => (b.agentId === undefined) !== (b.queueId === undefined), { message: 'give exactly one of agentId and queueId', path: ['agentId'] })
+  .meta({ examples: [{ queueId: EXAMPLE_IDS.queue, note: 'Billing question: needs the billing team' }, { agentId: EXAMPLE_IDS.supervisor }] });
 
 const HandoverDto = z.object({
   outcome: z.enum(['assigned', 'offered', 'queued', 'unchanged']).describe('offered: the agent must accept (a queue without auto-accept)'),
   overCapacity: z.boolean(),
   offerId: z.uuid().nullable(),
   conversation: ConversationDto,
-});
+}).meta({ examples: [{ outcome: 'assigned', overCapacity: false, offerId: null, conversation: conversationExample }] });
 
 const REFUSALS: Record<Exclude<HandoverRefusal, 'queue_not_found' | 'not_found'>, () => HttpError> = {
   closed: () => conflict('conversation_closed', 'the conversation is resolved'),

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { listAudit, recordAudit, type NewAuditEntry } from '@switchboard/db';
 import { maybePrincipalOf, requireRole } from '../auth.ts';
 import type { ApiDeps, ZodApp } from '../deps.ts';
-import { errorResponses } from '../schemas.ts';
+import { errorResponses, EXAMPLE_IDS, exampleAt } from '../schemas.ts';
 
 /**
  * The audit trail. Every successful (2xx) write to the configuration resources below, and every
@@ -81,6 +81,18 @@ function entryFor(request: FastifyRequest, reply: FastifyReply, payload: unknown
   };
 }
 
+const auditExample = {
+  id: '2087',
+  at: exampleAt('09:30:12'),
+  actorAgentId: EXAMPLE_IDS.supervisor,
+  actorRole: 'supervisor',
+  action: 'conversation.assign',
+  targetType: 'conversation',
+  targetId: EXAMPLE_IDS.conversation,
+  summary: `supervisor ${EXAMPLE_IDS.supervisor}: conversation ${EXAMPLE_IDS.conversation} assign`,
+  details: { method: 'POST', route: '/api/v1/conversations/:id/assign', status: 200 },
+};
+
 const AuditDto = z
   .object({
     id: z.string().describe('pass the last id of a page as `before` for the next page'),
@@ -93,7 +105,11 @@ const AuditDto = z
     summary: z.string(),
     details: z.record(z.string(), z.unknown()),
   })
-  .meta({ id: 'AuditEntry' });
+  .meta({ id: 'AuditEntry', examples: [auditExample] });
+
+const AuditPage = z
+  .object({ items: z.array(AuditDto), nextBefore: z.string().nullable() })
+  .meta({ examples: [{ items: [auditExample], nextBefore: null }] });
 
 const AuditQuery = z.object({
   actor: z.uuid().optional().describe('an agent id'),
@@ -127,7 +143,7 @@ export function registerAuditRoutes(deps: ApiDeps, app: ZodApp): void {
         tags: ['audit'],
         summary: 'Audit log of configuration changes, token changes, assignments and transfers, newest first',
         querystring: AuditQuery,
-        response: { 200: z.object({ items: z.array(AuditDto), nextBefore: z.string().nullable() }), ...errorResponses(400, 403) },
+        response: { 200: AuditPage, ...errorResponses(400, 403) },
       },
     },
     async (request) => {

@@ -6,7 +6,7 @@ import { notFound, unauthorized } from '@switchboard/errors';
 import { requireRole } from '../auth.ts';
 import type { ApiDeps, ZodApp } from '../deps.ts';
 import { hitLimit } from '../rate-limit.ts';
-import { ErrorBody, errorResponses, IdParams } from '../schemas.ts';
+import { ErrorBody, errorResponses, EXAMPLE_IDS, exampleAt, IdParams } from '../schemas.ts';
 
 export const LOGIN_TOKEN_TTL_MS = 12 * 3_600_000;
 /** Login attempts per email and IP address in one window. */
@@ -16,15 +16,19 @@ const BAD_LOGIN = 'invalid email or password';
 
 const PasswordBody = z.object({
   password: z.string().min(12, 'must be at least 12 characters').max(256).describe('stored as an argon2id hash'),
-});
+}).meta({ examples: [{ password: 'correct-horse-battery-staple' }] });
 
-const LoginBody = z.object({ email: z.string().trim().min(1).max(320), password: z.string().min(1).max(256) });
+const LoginBody = z
+  .object({ email: z.string().trim().min(1).max(320), password: z.string().min(1).max(256) })
+  .meta({ examples: [{ email: 'olga.petrova@example.com', password: 'correct-horse-battery-staple' }] });
 
 const LoginReply = z.object({
   token: z.string().describe('a bearer token; list or revoke it under /tokens'),
   tokenId: z.uuid(),
   agentId: z.uuid(),
   expiresAt: z.date(),
+}).meta({
+  examples: [{ token: 'sb_live_9pT3wK7mQ1xV5zR8cL2nB6yF0hD4jG', tokenId: EXAMPLE_IDS.token, agentId: EXAMPLE_IDS.agent, expiresAt: exampleAt('20:00:00') }],
 });
 
 // an email without a password is verified against this hash, so it costs the same as a wrong password

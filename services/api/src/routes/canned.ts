@@ -5,7 +5,7 @@ import { principalOf, requireRole } from '../auth.ts';
 import { deleteRow, getRow, insertRow, listRows, updateRow, type Table } from '../crud-sql.ts';
 import type { ApiDeps, ZodApp } from '../deps.ts';
 import { invalidField } from '../error-handler.ts';
-import { errorResponses, IdParams } from '../schemas.ts';
+import { errorResponses, EXAMPLE_IDS, exampleAt, IdParams } from '../schemas.ts';
 import { isUniqueViolation } from '../sql.ts';
 
 /** The variables a canned response may use; each resolves to plain text (empty when unknown). */
@@ -23,18 +23,32 @@ const CANNED: Table = {
 
 const CannedDto = z
   .object({ id: z.uuid(), shortcode: z.string(), text: z.string(), createdBy: z.uuid().nullable(), createdAt: z.date(), updatedAt: z.date() })
-  .meta({ id: 'CannedResponse' });
+  .meta({
+    id: 'CannedResponse',
+    examples: [
+      {
+        id: EXAMPLE_IDS.canned,
+        shortcode: 'tracking',
+        text: 'Здравствуйте, {{contact.name}}! Ваш заказ уже в пути. С уважением, {{agent.name}}.',
+        createdBy: EXAMPLE_IDS.supervisor,
+        createdAt: exampleAt('08:00:00'),
+        updatedAt: exampleAt('08:00:00'),
+      },
+    ],
+  });
 type Canned = z.infer<typeof CannedDto>;
 
 const Shortcode = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,49}$/, 'lowercase letters, digits, _ and -, up to 50').describe('what an agent types after / to find it');
 const CannedText = z.string().min(1).max(4096).describe(`plain text; variables: ${CANNED_VARIABLES.map((v) => `{{${v}}}`).join(', ')}`);
-const CannedBody = z.object({ shortcode: Shortcode, text: CannedText });
-const CannedPatch = CannedBody.partial();
+const CannedBody = z
+  .object({ shortcode: Shortcode, text: CannedText })
+  .meta({ examples: [{ shortcode: 'tracking', text: 'Здравствуйте, {{contact.name}}! Ваш заказ уже в пути. С уважением, {{agent.name}}.' }] });
+const CannedPatch = CannedBody.partial().meta({ examples: [{ text: 'Hello {{contact.name}}, your order is on its way. Best regards, {{agent.name}}' }] });
 const RenderParams = z.object({ id: z.uuid(), cannedId: z.uuid() });
 const RenderedDto = z.object({
   text: z.string(),
   missing: z.array(z.enum(CANNED_VARIABLES)).describe('variables with no value for this conversation, rendered empty'),
-});
+}).meta({ examples: [{ text: 'Здравствуйте, Анна Смирнова! Ваш заказ уже в пути. С уважением, Olga Petrova.', missing: [] }] });
 
 /** 400 naming the first variable nobody can fill, before the response is stored. */
 function assertKnownVariables(text: string | undefined): void {

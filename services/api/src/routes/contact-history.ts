@@ -4,7 +4,7 @@ import { notFound } from '@switchboard/errors';
 import { hasRole, principalOf } from '../auth.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import type { ApiDeps, ZodApp } from '../deps.ts';
-import { ConversationDto, errorResponses, IdParams } from '../schemas.ts';
+import { ConversationDto, conversationExample, errorResponses, EXAMPLE_IDS, IdParams } from '../schemas.ts';
 
 const HistoryQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(50),
@@ -14,7 +14,7 @@ const HistoryQuery = z.object({
 const HistoryPage = z.object({
   items: z.array(ConversationDto).describe('each with its inbox and channel'),
   nextCursor: z.string().nullable().describe('null on the last page'),
-});
+}).meta({ examples: [{ items: [conversationExample], nextCursor: EXAMPLE_IDS.cursor }] });
 
 /** A contact's conversations across every channel, for the agent who has one of them open. */
 export function registerContactHistoryRoutes(deps: ApiDeps, app: ZodApp): void {

@@ -22,7 +22,7 @@ import { principalOf, requireRole } from '../auth.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import type { ApiDeps, ZodApp } from '../deps.ts';
 import { invalidField } from '../error-handler.ts';
-import { ContactDetailDto, ContactDto, ContactMergeDto, errorResponses, IdParams } from '../schemas.ts';
+import { ContactDetailDto, ContactDto, contactExample, ContactMergeDto, errorResponses, EXAMPLE_IDS, IdParams } from '../schemas.ts';
 
 /**
  * Contacts. Reads: agents see the contacts of conversations they can see, supervisors and
@@ -47,7 +47,8 @@ const CreateBody = z
   .refine((b) => b.name !== undefined || b.email !== undefined || b.phone !== undefined, {
     path: ['name'],
     message: 'a contact needs a name, an email or a phone',
-  });
+  })
+  .meta({ examples: [{ name: 'Анна Смирнова', email: 'anna.smirnova@example.ru', phone: '+79161234567', attributes: { vip: true, city: 'Москва' } }] });
 
 const PatchBody = z
   .object({
@@ -56,7 +57,8 @@ const PatchBody = z
     phone: Phone.nullable().optional(),
     attributes: Attributes.optional().describe('merged into the stored attributes; a key set to null is removed'),
   })
-  .refine((b) => Object.values(b).some((v) => v !== undefined), { path: ['name'], message: 'nothing to change' });
+  .refine((b) => Object.values(b).some((v) => v !== undefined), { path: ['name'], message: 'nothing to change' })
+  .meta({ examples: [{ email: null, phone: '+79161234567', attributes: { vip: true, loyaltyTier: 'gold', legacyId: null } }] });
 
 const ListQuery = z.object({
   q: z.string().trim().min(1).max(200).optional().describe('part of a name, email or phone (digits match whatever the punctuation), or an exact external id or username'),
@@ -64,8 +66,12 @@ const ListQuery = z.object({
   cursor: z.string().max(200).optional().describe('nextCursor of the previous page'),
 });
 
-const Page = z.object({ items: z.array(ContactDto), nextCursor: z.string().nullable().describe('null on the last page') });
-const MergeBody = z.object({ fromContactId: z.uuid().describe('the contact merged away; its identities and conversations move to {id}') });
+const Page = z
+  .object({ items: z.array(ContactDto), nextCursor: z.string().nullable().describe('null on the last page') })
+  .meta({ examples: [{ items: [contactExample], nextCursor: null }] });
+const MergeBody = z
+  .object({ fromContactId: z.uuid().describe('the contact merged away; its identities and conversations move to {id}') })
+  .meta({ examples: [{ fromContactId: EXAMPLE_IDS.mergedContact }] });
 const MergeParams = z.object({ mergeId: z.uuid() });
 
 async function detail(db: Queryable, contact: Contact) {

@@ -9,18 +9,20 @@ import type { ApiDeps, ZodApp } from '../deps.ts';
 import { requestDispatch } from '../enqueue.ts';
 import { invalidField } from '../error-handler.ts';
 import { lockConversation } from '../sql.ts';
-import { ConversationDto, errorResponses, IdParams } from '../schemas.ts';
+import { ConversationDto, conversationExample, errorResponses, exampleAt, IdParams } from '../schemas.ts';
 
 const StatusBody = z.object({
   status: z.enum(LIVE_STATUSES).describe('pending/snoozed: waiting on the customer; the assignee keeps it'),
   snoozedUntil: z.iso.datetime({ offset: true }).optional().describe('required for snoozed, in the future: it opens again then'),
-});
+}).meta({ examples: [{ status: 'snoozed', snoozedUntil: '2025-03-15T09:00:00+03:00' }, { status: 'pending' }] });
 
 const StatusChangeDto = z.object({
   conversation: ConversationDto,
   snoozedUntil: z.date().nullable(),
   released: z.boolean().describe("the assignee's capacity was given back (the queue releases on pending)"),
   reclaim: z.enum(['none', 'reclaimed', 'requeued']).describe('on open: capacity taken back, or the agent was full and it went back in line'),
+}).meta({
+  examples: [{ conversation: { ...conversationExample, status: 'snoozed' }, snoozedUntil: exampleAt('06:00:00'), released: true, reclaim: 'none' }],
 });
 
 const REOPEN_REFUSALS: Record<Exclude<ReopenRefusal, 'not_found'>, () => HttpError> = {

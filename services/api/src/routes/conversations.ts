@@ -17,7 +17,7 @@ import type { ApiDeps, ZodApp } from '../deps.ts';
 import { requestDispatch } from '../enqueue.ts';
 import { invalidField } from '../error-handler.ts';
 import { conversationPosition, lockConversation } from '../sql.ts';
-import { ConversationDto, errorResponses, IdParams, Label } from '../schemas.ts';
+import { ConversationDto, conversationExample, errorResponses, EXAMPLE_IDS, IdParams, Label } from '../schemas.ts';
 
 const ListQuery = z.object({
   status: z.enum(CONVERSATION_STATUSES).optional(),
@@ -35,9 +35,11 @@ const ListQuery = z.object({
 const CallbackOutcomeBody = z.object({
   outcome: z.enum(CALLBACK_OUTCOMES).describe('done: the customer was reached; failed: they could not be'),
   note: z.string().trim().min(1).max(2000).optional(),
-});
+}).meta({ examples: [{ outcome: 'done', note: 'Called back, the refund was confirmed' }, { outcome: 'failed', note: 'No answer twice; sent an SMS instead' }] });
 
-const Page = z.object({ items: z.array(ConversationDto), nextCursor: z.string().nullable().describe('null on the last page') });
+const Page = z
+  .object({ items: z.array(ConversationDto), nextCursor: z.string().nullable().describe('null on the last page') })
+  .meta({ examples: [{ items: [conversationExample], nextCursor: EXAMPLE_IDS.cursor }] });
 
 export function registerConversationRoutes(deps: ApiDeps, app: ZodApp): void {
   app.get(

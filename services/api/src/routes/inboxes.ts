@@ -7,7 +7,7 @@ import { notFound } from '@switchboard/errors';
 import { requireRole } from '../auth.ts';
 import type { ApiDeps, ZodApp } from '../deps.ts';
 import { invalidField } from '../error-handler.ts';
-import { CreatedInboxDto, EnabledChannel as EnabledChannelSchema, errorResponses, IdParams, InboxDto } from '../schemas.ts';
+import { CreatedInboxDto, EnabledChannel as EnabledChannelSchema, errorResponses, EXAMPLE_IDS, IdParams, InboxDto } from '../schemas.ts';
 
 const CreateInboxBody = z.object({
   channel: EnabledChannelSchema,
@@ -21,6 +21,11 @@ const CreateInboxBody = z.object({
       'telegram: { botToken, webhookSecret? }; webchat: { identitySecret? } (the visitor-token key is generated); whatsapp: { accessToken, appSecret, verifyToken? }; '
         + 'messenger/instagram: { pageAccessToken, appSecret, verifyToken? }; sms: twilio { authToken } or gateway { signingSecret, sendToken? }. Encrypted at rest, never returned',
     ),
+}).meta({
+  examples: [
+    { channel: 'telegram', name: 'Telegram support bot', defaultQueueId: EXAMPLE_IDS.queue, secrets: { botToken: '7012345678:AAH4kX9pQ2mZ7vL1rT8wN3cY6hB0dG5jF2s' } },
+    { channel: 'webchat', name: 'Site chat', defaultQueueId: EXAMPLE_IDS.queue },
+  ],
 });
 
 /**

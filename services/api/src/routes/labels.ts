@@ -15,10 +15,12 @@ export const PRIORITY_RANGE = { min: -1000, max: 1000 } as const;
 /** The assignee may set their own conversation's priority within this band, never above it. */
 export const AGENT_PRIORITY_RANGE = { min: 0, max: 10 } as const;
 
-const LabelsDto = z.object({ labels: z.array(z.string()).describe('sorted') }).meta({ id: 'Labels' });
-const AddLabelsBody = z.object({ labels: z.array(Label).min(1).max(MAX_LABELS) });
+const LabelsDto = z.object({ labels: z.array(z.string()).describe('sorted') }).meta({ id: 'Labels', examples: [{ labels: ['delivery', 'refund', 'vip'] }] });
+const AddLabelsBody = z.object({ labels: z.array(Label).min(1).max(MAX_LABELS) }).meta({ examples: [{ labels: ['refund', 'vip'] }] });
 const LabelParams = z.object({ id: z.uuid(), label: Label });
-const LabelsInUseDto = z.object({ items: z.array(z.object({ label: z.string(), count: z.number().int().describe('conversations you may see carrying it') })) });
+const LabelsInUseDto = z
+  .object({ items: z.array(z.object({ label: z.string(), count: z.number().int().describe('conversations you may see carrying it') })) })
+  .meta({ examples: [{ items: [{ label: 'delivery', count: 12 }, { label: 'refund', count: 4 }, { label: 'vip', count: 2 }] }] });
 const PriorityBody = z.object({
   priority: z
     .number()
@@ -26,7 +28,7 @@ const PriorityBody = z.object({
     .min(PRIORITY_RANGE.min)
     .max(PRIORITY_RANGE.max)
     .describe(`higher is served first; an agent may set ${AGENT_PRIORITY_RANGE.min}..${AGENT_PRIORITY_RANGE.max} on a conversation assigned to them`),
-});
+}).meta({ examples: [{ priority: 100 }] });
 
 async function visibleOr404(deps: ApiDeps, id: string, principal: Principal): Promise<Conversation> {
   const conversation = await getConversation(deps.pool, id, principal);

@@ -7,7 +7,7 @@ import type { ApiDeps, ZodApp } from '../deps.ts';
 import { requestDispatch } from '../enqueue.ts';
 import { AgentDto, errorResponses } from '../schemas.ts';
 
-const StatusBody = z.object({ status: z.enum(PRESENCE) });
+const StatusBody = z.object({ status: z.enum(PRESENCE) }).meta({ examples: [{ status: 'online' }, { status: 'away' }] });
 
 export function registerMeRoutes(deps: ApiDeps, app: ZodApp): void {
   app.get(

@@ -22,7 +22,7 @@ import type { ApiDeps, ZodApp } from '../deps.ts';
 import { requestDelivery } from '../enqueue.ts';
 import { findMessageByIdempotencyKey, isUniqueViolation, lockConversation } from '../sql.ts';
 import { invalidField } from '../error-handler.ts';
-import { errorResponses, IdParams, MessageDto } from '../schemas.ts';
+import { errorResponses, EXAMPLE_IDS, IdParams, MessageDto, messageExample, replyExample } from '../schemas.ts';
 
 const ListQuery = z.object({
   after_seq: z.coerce.number().int().min(0).default(0).describe('return messages after this sequence number'),
@@ -32,7 +32,7 @@ const ListQuery = z.object({
 const Page = z.object({
   items: z.array(MessageDto),
   nextAfterSeq: z.number().int().nullable().describe('pass as after_seq for the next page; null on the last page'),
-});
+}).meta({ examples: [{ items: [messageExample, replyExample], nextAfterSeq: null }] });
 
 const ReplyBody = z
   .object({
@@ -56,6 +56,14 @@ const ReplyBody = z
   .refine((body) => body.text !== undefined || body.attachments.length > 0 || body.template !== undefined, {
     path: ['text'],
     message: 'is required unless attachments or a template are given',
+  })
+  .meta({
+    examples: [
+      { text: 'Анна, добрый день! Посылка в пути, трек-номер RA123456789RU. Доставка ожидается завтра.' },
+      { text: 'Here is your invoice.', attachments: [EXAMPLE_IDS.upload] },
+      { text: 'Customer is a VIP: offer free shipping on the next order', private: true },
+      { template: { name: 'order_update', language: 'ru', parameters: ['4821', 'RA123456789RU'] } },
+    ],
   });
 
 type Template = NonNullable<z.infer<typeof ReplyBody>['template']>;

@@ -5,7 +5,7 @@ import { acceptOffer, expireOffer, heartbeat, HEARTBEAT_GRACE_S, rejectOffer } f
 import { requireAgent } from '../auth.ts';
 import type { ApiDeps, ZodApp } from '../deps.ts';
 import { requestDispatch } from '../enqueue.ts';
-import { ConversationDto, errorResponses, IdParams } from '../schemas.ts';
+import { ConversationDto, errorResponses, EXAMPLE_IDS, exampleAt, IdParams } from '../schemas.ts';
 
 const OfferDto = z
   .object({
@@ -20,9 +20,26 @@ const OfferDto = z
     expiresAt: z.date().describe('accept before this instant'),
     contact: z.object({ id: z.uuid(), name: z.string().nullable() }),
   })
-  .meta({ id: 'Offer' });
+  .meta({
+    id: 'Offer',
+    examples: [
+      {
+        id: EXAMPLE_IDS.offer,
+        conversationId: EXAMPLE_IDS.conversation,
+        queueId: EXAMPLE_IDS.queue,
+        channel: 'telegram',
+        priority: 0,
+        attempt: 1,
+        reason: null,
+        createdAt: exampleAt('09:12:04'),
+        expiresAt: exampleAt('09:12:34'),
+        contact: { id: EXAMPLE_IDS.contact, name: 'Анна Смирнова' },
+      },
+    ],
+  });
 
-const OfferOutcomeDto = z.object({ id: z.uuid(), status: z.literal('rejected') });
+const OfferOutcomeDto = z.object({ id: z.uuid(), status: z.literal('rejected') }).meta({ examples: [{ id: EXAMPLE_IDS.offer, status: 'rejected' }] });
+const HeartbeatDto = z.object({ status: z.enum(PRESENCE).describe('offline: set your status again') }).meta({ examples: [{ status: 'online' }] });
 
 /**
  * The agent's side of offer-based routing: see pending offers, accept one (the conversation
@@ -102,7 +119,7 @@ export function registerOfferRoutes(deps: ApiDeps, app: ZodApp): void {
       schema: {
         tags: ['me'],
         summary: `Sign of life from your client; once you send them, ${HEARTBEAT_GRACE_S} s without one takes you offline`,
-        response: { 200: z.object({ status: z.enum(PRESENCE).describe('offline: set your status again') }), ...errorResponses(403, 404) },
+        response: { 200: HeartbeatDto, ...errorResponses(403, 404) },
       },
     },
     async (request) => {

@@ -5,10 +5,12 @@ import { requireRole } from '../auth.ts';
 import type { ApiDeps, ZodApp } from '../deps.ts';
 import { invalidField } from '../error-handler.ts';
 import { isUniqueViolation, unknownAgentIds } from '../sql.ts';
-import { errorResponses, QueueDto } from '../schemas.ts';
+import { errorResponses, EXAMPLE_IDS, QueueDto } from '../schemas.ts';
 
 const MemberIds = z.array(z.uuid()).max(1000).describe('agent ids');
-const CreateQueueBody = z.object({ name: z.string().trim().min(1).max(200), memberIds: MemberIds.default([]) });
+const CreateQueueBody = z
+  .object({ name: z.string().trim().min(1).max(200), memberIds: MemberIds.default([]) })
+  .meta({ examples: [{ name: 'Support RU', memberIds: [EXAMPLE_IDS.agent, EXAMPLE_IDS.supervisor] }] });
 
 async function assertAgentsExist(db: Queryable, ids: string[]): Promise<void> {
   const unknown = new Set(await unknownAgentIds(db, ids));

@@ -12,7 +12,7 @@ import { AgentSkillsBody, AgentSkillsDto, CapacityBody, CapacityDto, SkillDto } 
 import { errorResponses, IdParams } from '../schemas.ts';
 import { isUniqueViolation } from '../sql.ts';
 
-const SkillBody = z.object({ name: z.string().trim().min(1).max(100) });
+const SkillBody = z.object({ name: z.string().trim().min(1).max(100) }).meta({ examples: [{ name: 'russian' }] });
 
 /** Skills, an agent's proficiencies, and an agent's capacity (per channel or weighted units). */
 export function registerSkillRoutes(deps: ApiDeps, app: ZodApp): void {

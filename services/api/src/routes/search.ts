@@ -3,7 +3,7 @@ import { searchMessages, SNIPPET_START, SNIPPET_STOP } from '@switchboard/db';
 import { principalOf } from '../auth.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import type { ApiDeps, ZodApp } from '../deps.ts';
-import { ConversationDto, errorResponses } from '../schemas.ts';
+import { ConversationDto, conversationExample, errorResponses, EXAMPLE_IDS, exampleAt } from '../schemas.ts';
 
 const SearchQuery = z.object({
   q: z
@@ -30,6 +30,27 @@ const SearchPage = z.object({
     z.object({ conversation: ConversationDto, matches: z.array(MatchDto).describe('the newest matching messages, newest first, at most 3') }),
   ),
   nextCursor: z.string().nullable().describe('null on the last page'),
+}).meta({
+  examples: [
+    {
+      items: [
+        {
+          conversation: conversationExample,
+          matches: [
+            {
+              messageId: EXAMPLE_IDS.message,
+              seq: 1,
+              direction: 'in',
+              isPrivate: false,
+              snippet: 'Здравствуйте! **Заказ** №4821 до сих пор не пришёл',
+              createdAt: exampleAt('09:12:03'),
+            },
+          ],
+        },
+      ],
+      nextCursor: null,
+    },
+  ],
 });
 
 const MATCHES_PER_CONVERSATION = 3;

@@ -5,7 +5,7 @@ import { listDecisions, OFFER_OUTCOMES, queuePosition, queueStats } from '@switc
 import { principalOf, requireRole } from '../auth.ts';
 import { getQueueSettings } from '../queue-routing-sql.ts';
 import type { ApiDeps, ZodApp } from '../deps.ts';
-import { errorResponses, IdParams } from '../schemas.ts';
+import { errorResponses, EXAMPLE_IDS, exampleAt, IdParams } from '../schemas.ts';
 
 const Count = z.number().int();
 
@@ -20,7 +20,21 @@ const QueueStatsDto = z
     agents: z.object({ members: Count, online: Count, availableWithCapacity: Count }),
     offers: z.object(Object.fromEntries(OFFER_OUTCOMES.map((o) => [o, Count])) as Record<(typeof OFFER_OUTCOMES)[number], typeof Count>),
   })
-  .meta({ id: 'QueueStats' });
+  .meta({
+    id: 'QueueStats',
+    examples: [
+      {
+        queueId: EXAMPLE_IDS.queue,
+        at: exampleAt('09:45:00'),
+        waiting: { total: 7, byPriority: [{ priority: 50, count: 1 }, { priority: 0, count: 6 }] },
+        longestWait: { seconds: 412.5, conversationId: EXAMPLE_IDS.conversation },
+        tasksByState: { queued: 7, offered: 2, assigned: 23 },
+        openTotal: 32,
+        agents: { members: 12, online: 9, availableWithCapacity: 3 },
+        offers: { pending: 2, accepted: 140, rejected: 6, expired: 11, rescinded: 1, canceled: 0 },
+      },
+    ],
+  });
 
 const PositionDto = z
   .object({
@@ -31,9 +45,21 @@ const PositionDto = z
     ahead: Count.nullable(),
     estimatedWaitS: Count.nullable().describe('null while the queue has no recent history'),
   })
-  .meta({ id: 'QueuePosition' });
+  .meta({
+    id: 'QueuePosition',
+    examples: [{ conversationId: EXAMPLE_IDS.conversation, waiting: true, queueId: EXAMPLE_IDS.queue, position: 3, ahead: 2, estimatedWaitS: 240 }],
+  });
 
-const DecisionDto = z.object({ kind: z.string(), createdAt: z.date(), payload: z.record(z.string(), z.unknown()) }).meta({ id: 'RoutingDecision' });
+const DecisionDto = z.object({ kind: z.string(), createdAt: z.date(), payload: z.record(z.string(), z.unknown()) }).meta({
+  id: 'RoutingDecision',
+  examples: [
+    {
+      kind: 'offered',
+      createdAt: exampleAt('09:12:04'),
+      payload: { queueId: EXAMPLE_IDS.queue, strategy: 'least_load', step: 1, candidates: [EXAMPLE_IDS.agent], agentId: EXAMPLE_IDS.agent, offerId: EXAMPLE_IDS.offer },
+    },
+  ],
+});
 
 /** What routing looks like from outside: a queue's live numbers, a waiting customer's place, why a conversation went where it went. */
 export function registerStatsRoutes(deps: ApiDeps, app: ZodApp): void {

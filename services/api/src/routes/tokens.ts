@@ -4,9 +4,20 @@ import { forbidden, notFound } from '@switchboard/errors';
 import { hasRole, principalOf, type Principal } from '../auth.ts';
 import type { ApiDeps, ZodApp } from '../deps.ts';
 import { invalidField } from '../error-handler.ts';
-import { errorResponses, IdParams } from '../schemas.ts';
+import { errorResponses, EXAMPLE_IDS, exampleAt, IdParams } from '../schemas.ts';
 
 const MAX_LIFETIME_DAYS = 3650;
+
+const tokenExample = {
+  id: EXAMPLE_IDS.token,
+  agentId: EXAMPLE_IDS.agent,
+  name: 'CRM plug-in',
+  kind: 'api' as const,
+  createdAt: exampleAt('08:00:00'),
+  lastUsedAt: exampleAt('09:41:00'),
+  expiresAt: new Date('2026-03-14T00:00:00Z'),
+  revokedAt: null,
+};
 
 export const TokenDto = z
   .object({
@@ -19,13 +30,17 @@ export const TokenDto = z
     expiresAt: z.date().nullable().describe('null: never expires'),
     revokedAt: z.date().nullable(),
   })
-  .meta({ id: 'ApiToken' });
+  .meta({ id: 'ApiToken', examples: [tokenExample] });
+
+const CreatedToken = z
+  .object({ token: TokenDto, secret: z.string() })
+  .meta({ examples: [{ token: tokenExample, secret: 'sb_live_2hN7qW4xK9mP1vZ5rT8cL3yB6fD0jG' }] });
 
 const CreateBody = z.object({
   name: z.string().trim().min(1).max(100).describe('what the token is for, e.g. "CRM plug-in"'),
   expiresAt: z.iso.datetime({ offset: true }).optional().describe('when the token stops working; omit for a token that does not expire'),
   agentId: z.uuid().optional().describe('admins only: whose token; default the caller'),
-});
+}).meta({ examples: [{ name: 'CRM plug-in', expiresAt: '2026-03-14T00:00:00Z' }, { name: 'Nightly export', agentId: EXAMPLE_IDS.agent }] });
 
 const ListQuery = z.object({
   agent_id: z.uuid().optional().describe('admins: one agent\'s tokens (default every agent\'s); others may name only themselves'),
@@ -48,7 +63,7 @@ export function registerTokenRoutes(deps: ApiDeps, app: ZodApp): void {
         tags: ['tokens'],
         summary: 'Create a named API token for yourself (admins: for any agent); the secret is shown only in this response',
         body: CreateBody,
-        response: { 201: z.object({ token: TokenDto, secret: z.string() }), ...errorResponses(400, 403, 404) },
+        response: { 201: CreatedToken, ...errorResponses(400, 403, 404) },
       },
     },
     async (request, reply) => {

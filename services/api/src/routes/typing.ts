@@ -6,10 +6,12 @@ import { principalOf } from '../auth.ts';
 import type { ApiDeps, ZodApp } from '../deps.ts';
 import { errorResponses, IdParams } from '../schemas.ts';
 
-const TypingBody = z.object({ typing: z.boolean().describe('true while the agent types; false when they stop without sending') });
-const TypingResult = z.object({
-  shown: z.boolean().describe('whether the customer can see it: web chat shows typing; other channels do not (yet)'),
-});
+const TypingBody = z
+  .object({ typing: z.boolean().describe('true while the agent types; false when they stop without sending') })
+  .meta({ examples: [{ typing: true }] });
+const TypingResult = z
+  .object({ shown: z.boolean().describe('whether the customer can see it: web chat shows typing; other channels do not (yet)') })
+  .meta({ examples: [{ shown: true }] });
 
 /**
  * `POST /conversations/:id/typing`: the agent is typing. Web-chat visitors see it live (the same

@@ -8,7 +8,7 @@ import {
 import { conflict, notFound } from '@switchboard/errors';
 import { requireRole } from '../auth.ts';
 import type { ApiDeps, ZodApp } from '../deps.ts';
-import { CreatedWebhookDto, errorResponses, IdParams, WebhookDeliveryDetailDto, WebhookDeliveryDto, WebhookDto } from '../schemas.ts';
+import { CreatedWebhookDto, deliveryExample, errorResponses, IdParams, WebhookDeliveryDetailDto, WebhookDeliveryDto, WebhookDto } from '../schemas.ts';
 
 /**
  * Outbound webhook subscriptions (admin only). Egress fans outbox events out to deliveries and
@@ -34,9 +34,11 @@ const CreateBody = z.object({
   events: EventList.default([ALL]),
   secret: z.string().min(16).max(200).optional().describe('the signing secret; generated when omitted, shown once either way'),
   enabled: z.boolean().default(true),
-});
+}).meta({ examples: [{ url: 'https://crm.example.com/hooks/switchboard', events: ['conversation.assigned', 'message.created'] }] });
 
-const UpdateBody = z.object({ url: HttpUrl.optional(), events: EventList.optional(), enabled: z.boolean().optional().describe('true also forgets past failures') });
+const UpdateBody = z
+  .object({ url: HttpUrl.optional(), events: EventList.optional(), enabled: z.boolean().optional().describe('true also forgets past failures') })
+  .meta({ examples: [{ enabled: true }, { events: ['*'] }] });
 
 const DeliveryParams = z.object({ id: z.uuid(), deliveryId: z.uuid() });
 
@@ -46,7 +48,9 @@ const DeliveryQuery = z.object({
   cursor: z.string().regex(/^\d{1,18}$/, 'a nextCursor returned by this API').optional().describe('nextCursor of the previous page'),
 });
 
-const DeliveryPage = z.object({ items: z.array(WebhookDeliveryDto), nextCursor: z.string().nullable().describe('null on the last page') });
+const DeliveryPage = z
+  .object({ items: z.array(WebhookDeliveryDto), nextCursor: z.string().nullable().describe('null on the last page') })
+  .meta({ examples: [{ items: [deliveryExample], nextCursor: '10482' }] });
 
 const toEventTypes = (events: string[]): string[] | null => (events.includes(ALL) ? null : [...new Set(events)]);
 const toDto = ({ eventTypes, ...s }: WebhookSubscription) => ({ ...s, events: eventTypes ?? [ALL] });
