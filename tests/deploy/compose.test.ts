@@ -73,6 +73,8 @@ describe('docker-compose.yml', () => {
     const command = compose.services.redis!.command!.join(' ');
     expect(command).toContain('--appendonly yes');
     expect(command).toContain('--maxmemory-policy noeviction');
+    // fsync once a second by default; `always` is the operator's choice (docs/reliability.md)
+    expect(interpolate(command)).toContain('--appendfsync everysec');
     expect(compose.services.redis!.healthcheck).toBeDefined();
     expect(compose.services.postgres!.healthcheck).toBeDefined();
   });
