@@ -56,7 +56,9 @@ export async function getMessage(db: Queryable, id: string): Promise<Message | u
 /** Next per-conversation sequence number; the row lock orders concurrent writers. */
 export async function nextSeq(db: Queryable, conversationId: string, at: Date): Promise<number> {
   const { rows } = await db.query<{ seq: string }>(
-    `update conversations set last_seq = last_seq + 1, last_message_at = $2, updated_at = now() where id = $1 returning last_seq as seq`,
+    // a message processed late (an older platform timestamp) must not move last_message_at back
+    `update conversations set last_seq = last_seq + 1, last_message_at = greatest(last_message_at, $2), updated_at = now()
+      where id = $1 returning last_seq as seq`,
     [conversationId, at],
   );
   return Number(rows[0]!.seq);
