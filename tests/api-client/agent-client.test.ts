@@ -88,6 +88,7 @@ describe('the OpenAPI document', () => {
       'DELETE /api/v1/tokens/{id}', 'PUT /api/v1/agents/{id}/password', 'DELETE /api/v1/agents/{id}/password', 'DELETE /api/v1/routing-rules/{id}',
       'DELETE /api/v1/business-hours/{id}', 'DELETE /api/v1/sla-policies/{id}', 'DELETE /api/v1/webhooks/{id}', 'DELETE /api/v1/canned-responses/{id}',
       'DELETE /api/v1/contacts/{id}',
+      'DELETE /api/v1/dead-letters/{queue}/{jobId}',
     ];
     expect(operations.filter(({ op }) => jsonAnswers(op).length === 0).map(name).sort()).toEqual([...NO_CONTENT].sort());
     const answersWithout = operations

@@ -1,3 +1,4 @@
+import { rememberSecrets } from '@switchboard/log';
 import type { ChannelId } from '@switchboard/contracts';
 import type { Queryable } from './pool.ts';
 import type { SecretBox } from './secret-box.ts';
@@ -47,5 +48,8 @@ export async function getInboxWithSecrets<S = Record<string, unknown>>(
   const { rows } = await db.query(`select ${COLUMNS}, secrets from inboxes where id = $1`, [id]);
   const row = rows[0] as (Inbox & { secrets: Buffer | null }) | undefined;
   if (!row) return undefined;
-  return { ...row, secrets: (row.secrets ? box.open(row.secrets) : {}) as S };
+  const secrets = (row.secrets ? box.open(row.secrets) : {}) as S;
+  // a platform error that echoes a credential back must not carry it into the logs
+  rememberSecrets(secrets);
+  return { ...row, secrets };
 }

@@ -38,6 +38,9 @@ import { registerSearchRoutes } from './routes/search.ts';
 import { registerCannedRoutes } from './routes/canned.ts';
 import { registerContactHistoryRoutes } from './routes/contact-history.ts';
 import { registerContactRoutes } from './routes/contacts.ts';
+import { registerDeadLetterRoutes } from './routes/dead-letters.ts';
+import { createDeadLetters } from './dead-letters.ts';
+import { dashboardRoutes, DASHBOARD_PATH } from './dashboard.ts';
 
 export type { ApiDeps } from './deps.ts';
 
@@ -125,6 +128,9 @@ export async function buildApi(input: ApiDepsInput): Promise<FastifyInstance> {
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
 
   registerHealthRoutes(app, deps.readiness, deps.isShuttingDown);
+  // the catalog's queues, for dead letters and the dashboard; closed with the app
+  const deadLetters = deps.redis && deps.queuePrefix ? createDeadLetters(deps.redis, deps.queuePrefix) : undefined;
+  if (deadLetters) app.addHook('onClose', () => deadLetters.close());
 
   await app.register(
     async (api: ZodApp) => {
@@ -156,6 +162,7 @@ export async function buildApi(input: ApiDepsInput): Promise<FastifyInstance> {
       registerCannedRoutes(deps, api);
       registerContactHistoryRoutes(deps, api);
       registerContactRoutes(deps, api);
+      registerDeadLetterRoutes(deps, api, deadLetters);
     },
     { prefix: '/api/v1' },
   );
@@ -163,6 +170,8 @@ export async function buildApi(input: ApiDepsInput): Promise<FastifyInstance> {
   await app.register(async (open: ZodApp) => registerLoginRoute(deps, open), { prefix: '/api/v1' });
   // its own scope: EventSource cannot send headers, so this route also takes ?access_token=
   await app.register(eventRoutes(deps), { prefix: '/api/v1' });
+  // a browser page (bull-board), admins only; also takes ?access_token=
+  await app.register(dashboardRoutes(deps, deadLetters), { prefix: DASHBOARD_PATH });
 
   await app.ready();
   return app;

@@ -28,6 +28,11 @@ export interface ApiDeps {
   publish?: (channel: string, payload: string) => Promise<number>;
   /** Counts API rate limits (per token) and login attempts; without it neither is limited. */
   redis?: Redis;
+  /**
+   * QUEUE_PREFIX: with `redis`, the dead-letter routes and the queue dashboard reach the catalog's
+   * queues under it; without it they have none (dead-letter routes answer 503).
+   */
+  queuePrefix?: string;
   /** Requests per minute per token (API_RATE_LIMIT_PER_MIN); default 600. */
   rateLimitPerMin?: number;
   /** Routing's time source; tests pass a manual clock. Defaults to the system clock. */

@@ -77,6 +77,11 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
     request.log.error({ err: error, code: error.code }, 'request failed');
     return send(reply, status, { code: error.code, message: status === 503 ? 'temporarily unavailable, retry later' : 'internal error' });
   }
+  // PostgreSQL refuses NUL (and text its encoding cannot hold) in text columns: the client sent it
+  const pgCode = (error as { code?: unknown }).code;
+  if (pgCode === '22P05' || pgCode === '22021') {
+    return send(reply, 400, { code: 'invalid_text', message: 'text must not contain NUL characters or invalid UTF-8' });
+  }
   const status = typeof error.statusCode === 'number' ? error.statusCode : 500;
   if (status >= 400 && status < 500) {
     const code = FASTIFY_CODES[error.code] ?? STATUS_CODES[status] ?? 'bad_request';

@@ -17,6 +17,15 @@ afterAll(async () => {
   await api?.close();
 });
 
+describe('text the database cannot store', () => {
+  it('answers 400 invalid_text for a NUL character instead of failing with 500 (found by the API fuzzer)', async () => {
+    const queue = (await api.call(ADMIN_TOKEN, { method: 'POST', url: '/api/v1/queues', payload: { name: 'Nul' } })).json();
+    const res = await api.call(ADMIN_TOKEN, { method: 'PATCH', url: `/api/v1/queues/${queue.id}`, payload: { afterHoursMessage: 'closed\u0000now' } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.code).toBe('invalid_text');
+  });
+});
+
 describe('authentication', () => {
   it('answers 401 without a bearer token', async () => {
     const res = await api.call(null, { method: 'GET', url: '/api/v1/agents' });

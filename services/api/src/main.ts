@@ -36,6 +36,7 @@ try {
     blobs: createBlobStore(config),
     publish: (channel, payload) => redis.publish(channel, payload),
     redis,
+    queuePrefix: config.QUEUE_PREFIX,
     rateLimitPerMin: config.API_RATE_LIMIT_PER_MIN,
     adminToken: config.SWITCHBOARD_ADMIN_TOKEN,
     publicUrls: {

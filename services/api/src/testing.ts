@@ -47,6 +47,7 @@ export async function startTestApi(options: { producer?: Producer; clock?: Clock
     ...(options.blobs ? { blobs: options.blobs } : {}),
     publish: (channel, payload) => redis.publish(channel, payload),
     redis,
+    queuePrefix: prefix,
     // test files share one Redis and the bootstrap admin token: only a test about limits sets a low one
     rateLimitPerMin: options.rateLimitPerMin ?? 1_000_000,
     secretBox,

@@ -43,7 +43,8 @@ export function normalizeEmail(parsed: ParsedEmail, raw: Buffer, inbox: InboxCon
       ...(html && html.length <= MAX_HTML ? { html } : {}),
       attachments: parsed.attachments.slice(0, MAX_ATTACHMENTS).map(attachmentOf),
     },
-    sentAt: (parsed.date && !Number.isNaN(parsed.date.getTime()) ? parsed.date : receivedAt).toISOString(),
+    // a Date header past 9999 would print as +YYYYYY (not ISO 8601); one before 1970 is bogus
+    sentAt: (parsed.date && parsed.date.getTime() >= 0 && parsed.date.getTime() <= 253_402_300_799_999 ? parsed.date : receivedAt).toISOString(),
     receivedAt: receivedAt.toISOString(),
     // the subject and recipients have no place in the contract; agents still want to see them
     // references are kept so a reply can carry the customer's whole chain (RFC 5322 §3.6.4)

@@ -60,6 +60,8 @@ function normalizeEvent(
   receivedAt: Date,
 ): InboundEvent[] {
   const customer = event.sender.id;
+  // an id InboundEvent cannot carry (empty, over 512 characters) is not a Meta id
+  if (customer.length === 0 || customer.length > 512) throw new PayloadError('a messaging event with an invalid sender id');
   // echoes (is_echo, sent by the account itself) are our own sends or another tool's
   if (event.message?.is_echo || customer === accountId) return [];
   // the account the event is for: another page's event must not land in this inbox
@@ -146,12 +148,15 @@ export function eventIdOf(prefix: string, ...parts: string[]): string {
   return `${prefix}-h${createHash('sha256').update(parts.join('\u0000')).digest('hex')}`;
 }
 
+// 9999-12-31T23:59:59.999Z: later times print as +YYYYYY, not ISO 8601 as InboundEvent reads it; before 1970 is bogus
+const MAX_ISO_MS = 253_402_300_799_999;
+
 /** Epoch ms (real payloads), epoch seconds (the dashboard test, as a string) or an ISO string → ISO. */
 export function toIso(value: number | string | undefined): string | undefined {
   if (value === undefined) return undefined;
   const numeric = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : undefined;
   const ms = numeric === undefined ? Date.parse(value as string) : numeric < 1e11 ? numeric * 1000 : numeric;
-  return Number.isFinite(ms) ? new Date(ms).toISOString() : undefined;
+  return Number.isFinite(ms) && ms >= 0 && ms <= MAX_ISO_MS ? new Date(ms).toISOString() : undefined;
 }
 
 /** Messenger webhook (`object: page`) → InboundEvent[] for the inbox's page. */

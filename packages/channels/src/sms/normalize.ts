@@ -5,8 +5,15 @@ import { normalizeGatewayPayload } from './gateway/normalize.ts';
 import { normalizeTwilioParams } from './twilio/normalize.ts';
 import type { SmsConfig, SmsPayload } from './wire.ts';
 
+const isFormValue = (value: unknown) => typeof value === 'string' || (Array.isArray(value) && value.every((v) => typeof v === 'string'));
+
 function isPayload(raw: unknown): raw is SmsPayload {
-  return typeof raw === 'object' && raw !== null && ((raw as SmsPayload).kind === 'form' || (raw as SmsPayload).kind === 'json');
+  if (typeof raw !== 'object' || raw === null) return false;
+  const payload = raw as Partial<Record<'kind' | 'params' | 'body', unknown>>;
+  if (payload.kind === 'json') return true;
+  // form values are strings (repeated keys: arrays of strings), as formParams builds them
+  const params = payload.params;
+  return payload.kind === 'form' && typeof params === 'object' && params !== null && !Array.isArray(params) && Object.values(params).every(isFormValue);
 }
 
 /** `parseSmsRequest`'s result → events, read as the inbox's provider sends them. Throws PayloadError. */

@@ -60,8 +60,9 @@ function senderOf(message: TelegramMessage): InboundEvent['sender'] {
   const name = [who.first_name, who.last_name].filter(Boolean).join(' ');
   return compact({
     externalId: who.id,
-    name: name || undefined,
-    username: who.username || undefined,
+    // InboundEvent's limits; Telegram's own are far lower, so only a forged update is cut
+    name: name.slice(0, 512) || undefined,
+    username: who.username?.slice(0, 256) || undefined,
     locale: message.from?.language_code || undefined,
   });
 }
@@ -115,6 +116,8 @@ function stickerMime(sticker: { is_animated?: boolean | undefined; is_video?: bo
 }
 
 function unixToIso(seconds: number): string {
+  // past 9999 toISOString prints +YYYYYY (not ISO 8601 as InboundEvent reads it) or throws RangeError; before 1970 is bogus
+  if (seconds < 0 || seconds > 253_402_300_799) throw new PayloadError(`a Telegram date out of range: ${seconds}`);
   return new Date(seconds * 1000).toISOString();
 }
 

@@ -92,11 +92,15 @@ function messageEvent(m: WaMessage, value: Value, base: Base): InboundEvent | un
 
 const STATES: Record<string, DeliveryState> = { sent: 'sent', delivered: 'delivered', read: 'read', played: 'read', failed: 'failed' };
 
+const isId = (id: string) => id.length > 0 && id.length <= 512;
+
 function statusEvent(s: WaStatus, base: Base): InboundEvent | undefined {
   const state = STATES[s.status];
   // statuses of group sends, and states we do not track (deleted, warning)
   if (!state || s.recipient_type === 'group') return undefined;
   const recipient = s.recipient_id ?? s.recipient_user_id ?? 'unknown';
+  // ids InboundEvent cannot carry (empty, over 512 characters) are not Meta's
+  if (!isId(s.id) || !isId(recipient)) throw new PayloadError('a status with an invalid message or recipient id');
   const error = state === 'failed' && s.errors?.length ? s.errors.map(describeError).join('; ').slice(0, 2000) : undefined;
   return {
     ...base,
@@ -108,7 +112,7 @@ function statusEvent(s: WaStatus, base: Base): InboundEvent | undefined {
     sender: { externalId: recipient },
     content: { attachments: [] },
     status: compact({ externalMessageId: s.id, state, error }),
-    sentAt: /^\d+$/.test(s.timestamp) ? new Date(Number(s.timestamp) * 1000).toISOString() : base.receivedAt,
+    sentAt: /^\d{1,12}$/.test(s.timestamp) && Number(s.timestamp) <= MAX_ISO_SECONDS ? new Date(Number(s.timestamp) * 1000).toISOString() : base.receivedAt,
   };
 }
 
@@ -125,8 +129,9 @@ function senderOf(m: WaMessage, customer: string, contacts: readonly WaContact[]
     (contacts.length === 1 ? contacts[0] : undefined);
   return compact({
     externalId: customer,
-    name: contact?.profile?.name || undefined,
-    username: contact?.profile?.username || undefined,
+    // InboundEvent's limits: only a forged profile is longer
+    name: contact?.profile?.name?.slice(0, 512) || undefined,
+    username: contact?.profile?.username?.slice(0, 256) || undefined,
     phone: m.from && /^\d{5,20}$/.test(m.from) ? `+${m.from}` : undefined,
   });
 }
@@ -141,9 +146,12 @@ function placeholder(type: string, errors: readonly WaError[] | undefined): stri
   return `[${type} message]`;
 }
 
+// 9999-12-31T23:59:59Z: later times print as +YYYYYY, not ISO 8601 as InboundEvent reads it
+const MAX_ISO_SECONDS = 253_402_300_799;
+
 function unixToIso(seconds: string, id: string): string {
   // Meta sends a string of unix seconds; anything else is not a webhook we can trust to order
-  if (!/^\d{1,12}$/.test(seconds)) throw new PayloadError(`message ${id} has an invalid timestamp`);
+  if (!/^\d{1,12}$/.test(seconds) || Number(seconds) > MAX_ISO_SECONDS) throw new PayloadError(`message ${id} has an invalid timestamp`);
   return new Date(Number(seconds) * 1000).toISOString();
 }
 

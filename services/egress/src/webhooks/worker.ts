@@ -1,5 +1,5 @@
 import type { Pool, SecretBox } from '@switchboard/db';
-import type { Logger } from '@switchboard/log';
+import { rememberSecrets, type Logger } from '@switchboard/log';
 import { DEFAULT_RETRY_SCHEDULE, retryDelayMs, type RetrySchedule } from './backoff.ts';
 import { fanOutOnce, type FanOutState } from './fanout.ts';
 import { sendDelivery, SEND_TIMEOUT_MS } from './send.ts';
@@ -59,6 +59,7 @@ export function startWebhookWorker(deps: WebhookWorkerDeps, overrides: Partial<W
 
   const sendOne = async (delivery: ClaimedDelivery) => {
     const secret = deps.secretBox.open<string>(delivery.sealedSecret);
+    rememberSecrets(secret);
     const outcome = await sendDelivery(delivery, secret, { timeoutMs: options.timeoutMs });
     const { disabled } = await recordAttempt(deps.pool, delivery, outcome, {
       retryDelayMs: retryDelayMs(options.retry, delivery.attempt, options.random),

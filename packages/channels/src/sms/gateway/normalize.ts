@@ -32,7 +32,7 @@ export function normalizeGatewayPayload(payload: SmsPayload, inbox: InboxContext
   }
   const parsed = GatewayMessage.safeParse(body);
   if (!parsed.success) throw new PayloadError('not a gateway message', { details: parsed.error.issues.slice(0, 10) });
-  return messageEvent(inbox, { ...parsed.data, sentAt: parsed.data.receivedAt }, receivedAt, body);
+  return messageEvent(inbox, { ...parsed.data, sentAt: parsed.data.receivedAt && isoRange(parsed.data.receivedAt) ? parsed.data.receivedAt : undefined }, receivedAt, body);
 }
 
 function fromAndroid(body: object, inbox: InboxContext, receivedAt: Date): InboundEvent[] {
@@ -49,7 +49,7 @@ function fromAndroid(body: object, inbox: InboxContext, receivedAt: Date): Inbou
   if (!payload.messageId || !payload.phoneNumber || payload.message === undefined) {
     throw new PayloadError('sms:received without messageId, phoneNumber or message');
   }
-  const sentAt = payload.receivedAt && !Number.isNaN(Date.parse(payload.receivedAt)) ? payload.receivedAt : undefined;
+  const sentAt = payload.receivedAt && isoRange(payload.receivedAt) ? payload.receivedAt : undefined;
   return messageEvent(inbox, { id: payload.messageId, from: payload.phoneNumber, text: payload.message, sentAt }, receivedAt, body);
 }
 
@@ -58,10 +58,16 @@ function fromForm(params: Record<string, string | string[]>, inbox: InboxContext
   const text = param(params, 'text');
   if (!from || text === undefined) throw new PayloadError('a gateway form post needs from (or sender) and text');
   const date = param(params, 'date') ?? param(params, 'time');
-  const sentAt = date && !Number.isNaN(Date.parse(date)) ? date : undefined;
+  const sentAt = date && isoRange(date) ? date : undefined;
   // without an id, a redelivery is recognised only when the gateway sends a date
   const id = param(params, 'id') ?? `h${createHash('sha256').update(`${from}\n${sentAt ?? receivedAt.toISOString()}\n${text}`).digest('hex').slice(0, 32)}`;
   return messageEvent(inbox, { id, from, text, sentAt }, receivedAt, params);
+}
+
+/** A time from 1970 to 9999: later ones print as +YYYYYY (not ISO 8601 as InboundEvent reads it), earlier ones are bogus. */
+function isoRange(date: string): boolean {
+  const ms = Date.parse(date);
+  return ms >= 0 && ms <= 253_402_300_799_999;
 }
 
 function messageEvent(inbox: InboxContext, m: Inbound, receivedAt: Date, raw: unknown): InboundEvent[] {
