@@ -20,6 +20,8 @@ export interface TelegramIngressDeps {
 const Params = z.object({ inboxId: z.uuid() });
 
 const error = (code: string, message: string) => ({ error: { code, message } });
+/** fastify's own client errors (body too large, wrong content type), with the codes the API uses. */
+const CLIENT_ERROR_CODES: Record<number, string> = { 413: 'payload_too_large', 415: 'unsupported_media_type' };
 
 /** Loads a telegram inbox with its validated config and secrets, or undefined. */
 export async function loadTelegramInbox(inboxes: InboxCache, id: string): Promise<InboxContext | undefined> {
@@ -76,7 +78,7 @@ export async function buildTelegramIngress(deps: TelegramIngressDeps): Promise<F
   app.setErrorHandler((e: Error & { statusCode?: number }, req, reply) => {
     const status = e.statusCode && e.statusCode < 500 ? e.statusCode : 500;
     if (status >= 500) req.log.error({ err: e }, 'unhandled error');
-    const code = e instanceof AppError ? e.code : status === 415 ? 'unsupported_media_type' : status >= 500 ? 'internal' : 'bad_request';
+    const code = e instanceof AppError ? e.code : (CLIENT_ERROR_CODES[status] ?? (status >= 500 ? 'internal' : 'bad_request'));
     return reply.code(status).send(error(code, status >= 500 ? 'internal error' : e.message));
   });
   return app;
