@@ -19,6 +19,10 @@ export function createPool(options: { connectionString: string; max?: number; ap
   });
   // An idle client losing its connection (PostgreSQL restart) must not crash the process.
   pool.on('error', () => {});
+  // pg-pool drops its idle listener while a client is checked out: a connection cut between two
+  // queries (PostgreSQL restart, 57P01) would emit an unhandled 'error' and kill the process. The
+  // next query on that client fails instead, and the pool discards it on release.
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }
 
