@@ -121,10 +121,11 @@ describe('a Messenger conversation through the whole system', () => {
     expect((await post(body)).status).toBe(200);
     expect((await post(body)).status).toBe(200);
     expect((await post(inbound('m_e2e_3', { text: 'noch da?' }))).status).toBe(200);
+    // inbound jobs run concurrently: wait for both, then the redelivery must not have added a copy
     const items = await waitFor(async () => {
       const all = await messagesOf(conversationId);
-      return all.some((m) => m.externalId === 'm_e2e_3') && all;
-    }, { what: 'the later message' });
+      return all.some((m) => m.externalId === 'm_e2e_3') && all.some((m) => m.externalId === 'm_e2e_2') && all;
+    }, { what: 'both messages' });
     expect(items.filter((m) => m.externalId === 'm_e2e_2')).toHaveLength(1);
   });
 
