@@ -42,7 +42,8 @@ export async function hitLimit(
 /**
  * Per-token limit on every authenticated API route: N requests a minute (API_RATE_LIMIT_PER_MIN).
  * Added after `authenticate`, so it counts only callers it can name; the bootstrap admin token
- * is one bucket.
+ * is one bucket. Buckets are namespaced by QUEUE_PREFIX: installs sharing one Redis never share
+ * a bootstrap admin's budget.
  */
 export function registerRateLimit(deps: ApiDeps, app: ZodApp): void {
   const { redis } = deps;
@@ -50,6 +51,7 @@ export function registerRateLimit(deps: ApiDeps, app: ZodApp): void {
   const max = deps.rateLimitPerMin ?? DEFAULT_RATE_LIMIT_PER_MIN;
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     const { tokenId } = principalOf(request);
-    await hitLimit({ redis, logger: deps.logger }, reply, `sb-api-rl:${tokenId ?? 'bootstrap-admin'}`, max, MINUTE_MS, `more than ${max} requests a minute with this token`);
+    const bucket = `${deps.queuePrefix ?? 'sb'}:api-rl:${tokenId ?? 'bootstrap-admin'}`;
+    await hitLimit({ redis, logger: deps.logger }, reply, bucket, max, MINUTE_MS, `more than ${max} requests a minute with this token`);
   });
 }

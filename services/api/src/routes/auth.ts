@@ -86,7 +86,7 @@ export function registerLoginRoute(deps: ApiDeps, app: ZodApp): void {
     async (request, reply) => {
       const { email, password } = request.body;
       if (deps.redis) {
-        const bucket = `sb-api-login:${request.ip}:${email.toLowerCase()}`;
+        const bucket = `${deps.queuePrefix ?? 'sb'}:api-login:${request.ip}:${email.toLowerCase()}`;
         await hitLimit({ redis: deps.redis, logger: deps.logger }, reply, bucket, LOGIN_ATTEMPTS, LOGIN_WINDOW_MS, 'too many login attempts');
       }
       const login = await findLoginByEmail(deps.pool, email);
