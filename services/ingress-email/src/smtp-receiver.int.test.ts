@@ -62,6 +62,8 @@ describe('SMTP receiver', () => {
 
   it('answers 451 while Redis is down, so the MTA keeps the mail; its retry is queued once', async () => {
     const deadRedis = createRedis('redis://127.0.0.1:1', 'producer');
+    // nothing listens there: its connection errors are the point, not a failure of the test file
+    deadRedis.on('error', () => {});
     const deadProducer = createProducer(deadRedis, prefix, { timeoutMs: 1_000 });
     const down = await startSmtpReceiver({ pool: db.pool, producer: deadProducer, logger: silentLogger() }, { host: '127.0.0.1', port: 0, maxBytes: 64 * 1024, auth: AUTH });
     try {
