@@ -102,6 +102,13 @@ export interface ChannelAdapter<Cfg = unknown, Sec = unknown> {
   handshake?(req: InboundRequest, inbox: InboxContext<Cfg, Sec>): { status: number; body: string } | undefined;
   /** What the platform expects as the answer to an accepted webhook (default: 200 JSON). */
   readonly ack?: { contentType: string; body: string };
+  /**
+   * True when sending the same reply twice still reaches the customer once, because the platform
+   * or the customer's client dedupes by an id we choose. Egress then repeats a send whose outcome
+   * it never learned (it crashed mid-send); otherwise it flags the reply `delivery_uncertain`
+   * rather than risk a duplicate. Default: false.
+   */
+  resendIsSafe?(config: Cfg): boolean;
 }
 
 /** Inbound media fetched from the platform, for the blob store. */

@@ -37,14 +37,20 @@ export async function loadDelivery(db: Queryable, messageId: string): Promise<Ou
   return rows[0] as OutboundDelivery | undefined;
 }
 
-export type ClaimResult = 'claimed' | 'wait_for_earlier' | 'already_done';
+/**
+ * `interrupted`: the reply is still `sending` from an attempt that never recorded its outcome
+ * (egress was killed mid-send), so the platform may or may not have it.
+ */
+export type ClaimResult = 'claimed' | 'wait_for_earlier' | 'already_done' | 'interrupted';
 
 /**
  * Marks a reply as being sent, unless an earlier reply in the same conversation is still
  * pending: replies go out in the order agents wrote them, whichever replica picks them up.
+ * A reply left `sending` by an interrupted attempt is claimed again only when `resendInterrupted`
+ * (the channel dedupes a repeated send); otherwise the caller must not send it blindly.
  */
-export async function claimForSending(db: Queryable, messageId: string): Promise<ClaimResult> {
-  const { rows } = await db.query<{ claimed: boolean; done: boolean }>(
+export async function claimForSending(db: Queryable, messageId: string, options: { resendInterrupted: boolean }): Promise<ClaimResult> {
+  const { rows } = await db.query<{ claimed: boolean; done: boolean; waiting: boolean }>(
     `with target as (select id, conversation_id, seq, status from messages where id = $1),
           earlier as (
             select 1 from messages p, target t
@@ -52,24 +58,49 @@ export async function claimForSending(db: Queryable, messageId: string): Promise
                and p.seq < t.seq and p.status in ('queued', 'sending')
              limit 1),
           upd as (
+            -- the status test is on the row itself, so PostgreSQL re-checks it after waiting for a
+            -- concurrent claim's lock: two workers never both move one reply to sending
             update messages m set status = 'sending', attempts = attempts + 1, updated_at = now()
-              from target t
-             where m.id = t.id and t.status in ('queued', 'sending') and not exists (select 1 from earlier)
+             where m.id = $1 and (m.status = 'queued' or (m.status = 'sending' and $2)) and not exists (select 1 from earlier)
              returning m.id)
      select exists(select 1 from upd) as claimed,
-            coalesce((select status not in ('queued', 'sending') from target), true) as done`,
-    [messageId],
+            coalesce((select status not in ('queued', 'sending') from target), true) as done,
+            exists(select 1 from earlier) as waiting`,
+    [messageId, options.resendInterrupted],
   );
   const row = rows[0]!;
   if (row.claimed) return 'claimed';
-  return row.done ? 'already_done' : 'wait_for_earlier';
+  if (row.done) return 'already_done';
+  return row.waiting ? 'wait_for_earlier' : 'interrupted';
+}
+
+/** The error code of a reply whose send was interrupted on a channel that cannot take a repeat. */
+export const DELIVERY_UNCERTAIN = 'delivery_uncertain';
+
+/**
+ * An interrupted send on a channel without idempotency: at most once. The agent is told the
+ * customer may or may not have the reply, instead of the customer possibly getting it twice.
+ */
+export async function markDeliveryUncertain(db: Queryable, messageId: string): Promise<void> {
+  const message = 'egress stopped while sending this reply, so whether the customer received it is unknown; it was not resent to avoid a duplicate';
+  const { rows } = await db.query<{ conversationId: string }>(
+    `update messages set status = 'failed', error_code = $2, error_message = $3, updated_at = now()
+      where id = $1 and status = 'sending' returning conversation_id as "conversationId"`,
+    [messageId, DELIVERY_UNCERTAIN, message],
+  );
+  if (rows[0]) {
+    await appendEvent(db, { type: 'message.status', conversationId: rows[0].conversationId, payload: { messageId, status: 'failed', errorCode: DELIVERY_UNCERTAIN, error: message } });
+  }
 }
 
 export async function markSent(db: Queryable, messageId: string, externalId: string, sentAt: Date): Promise<void> {
   const { rows } = await db.query<{ conversationId: string }>(
+    // a send that outlived its job's lock may finish after a second job flagged it uncertain: the
+    // platform's answer is the truer word
     `update messages set status = 'sent', external_id = $2, sent_at = $3, error_code = null, error_message = null, updated_at = now()
-      where id = $1 and status in ('queued', 'sending') returning conversation_id as "conversationId"`,
-    [messageId, externalId, sentAt],
+      where id = $1 and (status in ('queued', 'sending') or (status = 'failed' and error_code = $4))
+      returning conversation_id as "conversationId"`,
+    [messageId, externalId, sentAt, DELIVERY_UNCERTAIN],
   );
   if (rows[0]) {
     await appendEvent(db, { type: 'message.status', conversationId: rows[0].conversationId, payload: { messageId, status: 'sent', externalId } });

@@ -134,7 +134,7 @@ describe('dead letters', () => {
     // the job runs again with fresh attempts and egress's claim takes the reply
     const claims: string[] = [];
     const worker = startWorker('outbound-telegram', async ({ messageId }) => {
-      const claim = await claimForSending(db.pool, messageId);
+      const claim = await claimForSending(db.pool, messageId, { resendInterrupted: false });
       claims.push(claim);
       if (claim === 'claimed') await markSent(db.pool, messageId, 'tg-1', new Date());
     }, { connection: workerRedis, prefix, logger: silentLogger() });

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { BlobStore } from '@switchboard/blob';
 import type { Attachment, OutboundJob } from '@switchboard/contracts';
 import { getAdapter, type OutboundFile, type Sender } from '@switchboard/channels';
-import { claimForSending, loadDelivery, markContactUnreachable, markFailed, markRetrying, markSent, type Pool } from '@switchboard/db';
+import { claimForSending, loadDelivery, markContactUnreachable, markDeliveryUncertain, markFailed, markRetrying, markSent, type Pool } from '@switchboard/db';
 import { AppError, PermanentError, RateLimitedError } from '@switchboard/errors';
 import type { Logger } from '@switchboard/log';
 import { countInWindow, RetryLaterSignal } from '@switchboard/queue';
@@ -27,26 +27,31 @@ const ORDER_WAIT_MS = 250;
 /**
  * Delivers one agent reply. The database claim keeps replies of one conversation in the order
  * they were written, across egress replicas; the error's type decides retry or give up.
+ * Everything the send needs is read before the claim, so a crash between claim and send is
+ * as unlikely as it can be: a reply found still `sending` is taken as possibly sent.
  */
 export async function deliverOutbound(deps: DeliverDeps, data: OutboundJob, job: Pick<Job, 'attemptsMade' | 'opts'>): Promise<void> {
-  const claim = await claimForSending(deps.pool, data.messageId);
+  let claim;
+  let prepared;
+  try {
+    prepared = await prepare(deps, data.messageId);
+    if (!prepared) return;
+    claim = await claimForSending(deps.pool, data.messageId, { resendInterrupted: prepared.resendIsSafe });
+  } catch (error) {
+    await recordFailure(deps, data, job, error);
+    throw error;
+  }
   if (claim === 'already_done') return;
   if (claim === 'wait_for_earlier') throw new RetryLaterSignal(ORDER_WAIT_MS, 'an earlier reply in this conversation is still pending');
+  if (claim === 'interrupted') {
+    await markDeliveryUncertain(deps.pool, data.messageId);
+    deps.logger.warn({ messageId: data.messageId, conversationId: prepared.delivery.conversationId }, 'reply not resent: an earlier attempt was interrupted mid-send');
+    return;
+  }
 
+  const { delivery, inbox, send, config, secrets, sendRatePerSecond } = prepared;
   try {
-    const delivery = await loadDelivery(deps.pool, data.messageId);
-    if (!delivery) throw new PermanentError('message_not_found', `outbound message ${data.messageId} has no deliverable recipient`);
-    const inbox = await deps.inboxes.get(delivery.inboxId);
-    if (!inbox) throw new PermanentError('inbox_not_found', `inbox ${delivery.inboxId} no longer exists`);
-    const send = deps.senders[delivery.channel];
-    if (!send) throw new PermanentError('channel_not_supported', `no sender for channel ${delivery.channel}`);
-    const adapter = getAdapter(inbox.channel);
-    await pace(deps, inbox.id, adapter.capabilities.sendRatePerSecond);
-    const config = adapter.configSchema.safeParse(inbox.config);
-    const secrets = adapter.secretsSchema.safeParse(inbox.secrets);
-    // a broken inbox will not mend itself between retries: an operator must fix it
-    if (!config.success || !secrets.success) throw new PermanentError('inbox_misconfigured', `inbox ${inbox.id} has an invalid config or secrets`);
-    const files = filesOf(deps.blobs, delivery.attachments);
+    await pace(deps, inbox.id, sendRatePerSecond);
     const result = await send(
       {
         messageId: delivery.messageId,
@@ -55,10 +60,10 @@ export async function deliverOutbound(deps: DeliverDeps, data: OutboundJob, job:
         recipientExternalId: delivery.recipientExternalId,
         threadExternalId: delivery.threadExternalId,
         text: delivery.text,
-        files,
+        files: filesOf(deps.blobs, delivery.attachments),
         template: delivery.template,
       },
-      { id: inbox.id, channel: inbox.channel, config: config.data, secrets: secrets.data },
+      { id: inbox.id, channel: inbox.channel, config, secrets },
     );
     await markSent(deps.pool, delivery.messageId, result.externalMessageId, result.sentAt);
     deps.logger.info({ messageId: delivery.messageId, conversationId: delivery.conversationId, externalId: result.externalMessageId }, 'reply sent');
@@ -66,6 +71,31 @@ export async function deliverOutbound(deps: DeliverDeps, data: OutboundJob, job:
     await recordFailure(deps, data, job, error);
     throw error;
   }
+}
+
+/** The reply, its inbox and sender, read and checked before claiming it; undefined when it is no longer pending. */
+async function prepare(deps: DeliverDeps, messageId: string) {
+  const delivery = await loadDelivery(deps.pool, messageId);
+  if (!delivery) throw new PermanentError('message_not_found', `outbound message ${messageId} has no deliverable recipient`);
+  if (delivery.status !== 'queued' && delivery.status !== 'sending') return undefined;
+  const inbox = await deps.inboxes.get(delivery.inboxId);
+  if (!inbox) throw new PermanentError('inbox_not_found', `inbox ${delivery.inboxId} no longer exists`);
+  const send = deps.senders[delivery.channel];
+  if (!send) throw new PermanentError('channel_not_supported', `no sender for channel ${delivery.channel}`);
+  const adapter = getAdapter(inbox.channel);
+  const config = adapter.configSchema.safeParse(inbox.config);
+  const secrets = adapter.secretsSchema.safeParse(inbox.secrets);
+  // a broken inbox will not mend itself between retries: an operator must fix it
+  if (!config.success || !secrets.success) throw new PermanentError('inbox_misconfigured', `inbox ${inbox.id} has an invalid config or secrets`);
+  return {
+    delivery,
+    inbox,
+    send,
+    config: config.data,
+    secrets: secrets.data,
+    sendRatePerSecond: adapter.capabilities.sendRatePerSecond,
+    resendIsSafe: adapter.resendIsSafe?.(config.data) ?? false,
+  };
 }
 
 /**

@@ -4,7 +4,7 @@ import { Queue, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createTelegramSender, createWebchatSender, webchatChannelName } from '@switchboard/channels';
 import { outboundQueueFor, type EnabledChannel } from '@switchboard/contracts';
-import { createInboxCache, createOutboundMessage, createSecretBox, recordInbound, withTransaction } from '@switchboard/db';
+import { createInboxCache, createOutboundMessage, createSecretBox, markSent, recordInbound, withTransaction } from '@switchboard/db';
 import { silentLogger } from '@switchboard/log';
 import { createProducer, createRedis, jobIdFor, waitForRedis, type Producer } from '@switchboard/queue';
 import {
@@ -295,6 +295,43 @@ describe('egress', () => {
     expect(await egress.sweep()).toBeGreaterThanOrEqual(1);
     await waitForStatus(id, 'sent');
     expect(sendsTo('510009')).toHaveLength(1);
+  });
+
+  it('does not resend a Telegram reply whose earlier attempt was cut off mid-send: it is flagged delivery_uncertain and later replies go on', async () => {
+    const desk = await newDesk();
+    const conversationId = await openConversation(desk, '510010');
+    const cut = await writeReply(desk, conversationId, 'egress was killed while sending me');
+    const next = await writeReply(desk, conversationId, 'written after it');
+    // the state a SIGKILL between the claim and markSent leaves behind (tests/faults does it for real)
+    await db.pool.query(`update messages set status = 'sending', attempts = 1 where id = $1`, [cut]);
+    await enqueue(next);
+    await enqueue(cut);
+
+    expect(await waitForStatus(cut, 'failed')).toMatchObject({ error_code: 'delivery_uncertain', attempts: 1 });
+    await waitForStatus(next, 'sent');
+    expect(sendsTo('510010').map((c) => c.params.text)).toEqual(['written after it']);
+    const { rows } = await db.pool.query(
+      `select payload from events where type = 'message.status' and payload->>'messageId' = $1`, [cut]);
+    expect(rows.map((r) => r.payload)).toEqual([expect.objectContaining({ status: 'failed', errorCode: 'delivery_uncertain' })]);
+
+    // the cut-off send did reach Telegram and its answer is recorded late: the platform's word wins
+    await markSent(db.pool, cut, '510010:999', new Date());
+    expect(await messageRow(cut)).toMatchObject({ status: 'sent', error_code: null, external_id: '510010:999' });
+  });
+
+  it('resends a web-chat reply whose earlier attempt was cut off: the widget dedupes by message id', async () => {
+    const desk = await newDesk('webchat');
+    const visitorId = randomUUID();
+    const conversationId = await openConversation(desk, visitorId, 'webchat');
+    const channel = webchatChannelName(desk.inbox.id, visitorId);
+    await redis.subscriber.subscribe(channel);
+    const id = await writeReply(desk, conversationId, 'pushed again after a crash');
+    await db.pool.query(`update messages set status = 'sending', attempts = 1 where id = $1`, [id]);
+    await enqueue(id, 'webchat');
+
+    expect(await waitForStatus(id, 'sent')).toMatchObject({ external_id: `out-${id}`, attempts: 2 });
+    expect(pushes.filter((p) => p.channel === channel).map((p) => JSON.parse(p.payload).message.id)).toEqual([id]);
+    await redis.subscriber.unsubscribe(channel);
   });
 
   it('reads a reply’s files from the blob store and sends them after the text', async () => {

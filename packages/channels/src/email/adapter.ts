@@ -47,4 +47,6 @@ export const emailAdapter: ChannelAdapter<EmailInboxConfig, EmailSecrets> = {
   normalize() {
     throw new PayloadError('email mail is normalized by parseEmail + normalizeEmail in the ingress');
   },
+  // a resent reply carries the same Message-ID (derived from our id), which mail clients dedupe
+  resendIsSafe: () => true,
 };

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { SendMailOptions } from 'nodemailer';
 import { PermanentError } from '@switchboard/errors';
 import type { InboxContext, OutboundMessage, SendResult } from '../contract.ts';
@@ -37,7 +36,8 @@ export function createEmailSender(deps: EmailSenderDeps) {
     const files = msg.files ?? [];
     if (!msg.text && !msg.html && files.length === 0) throw new PermanentError('empty_message', 'an email needs a body or a file');
     const domain = config.replyDomain ?? domainOf(config.address);
-    const messageId = `<${randomUUID()}@${domain}>`;
+    // derived from our id, not random: a send repeated after a crash is the same email to the client
+    const messageId = `<${msg.messageId}@${domain}>`;
     const parent = messageIds(msg.replyToExternalId ?? undefined)[0];
     const references = [...new Set([...(msg.references ?? []), ...messageIds(msg.threadExternalId), ...(parent ? [parent] : [])])];
     const mail: SendMailOptions = {

@@ -26,4 +26,7 @@ export const smsAdapter: ChannelAdapter<SmsConfig, SmsSecrets> = {
   verify: verifySmsRequest,
   normalize: normalizeSmsWebhook,
   ack: { contentType: 'text/xml', body: EMPTY_TWIML },
+  // android-sms-gateway drops a second message with the same caller-supplied id; Twilio and
+  // generic gateways promise nothing, so a send with an unknown outcome is not repeated there
+  resendIsSafe: (config) => config.provider === 'gateway' && config.sendFormat === 'android-sms-gateway',
 };

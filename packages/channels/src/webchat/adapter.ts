@@ -51,4 +51,6 @@ export const webchatAdapter: ChannelAdapter<WebchatConfig, WebchatSecrets> = {
   secretsSchema: WebchatSecrets,
   verify: verifyWebchatRequest,
   normalize: normalizeWebchatMessage,
+  // the widget keys messages by our id: a second push of a reply replaces the first
+  resendIsSafe: () => true,
 };
