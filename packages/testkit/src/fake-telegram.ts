@@ -5,7 +5,12 @@ export interface FakeTelegramCall {
   token: string;
   method: string;
   params: Record<string, unknown>;
+  /** The HTTP status the fake answered; undefined while unanswered (a hung call stays so). */
+  status?: number;
 }
+
+/** Which calls a canned failure applies to; default: the next call of its method. */
+export type CallMatcher = (call: FakeTelegramCall) => boolean;
 
 type Update = { update_id: number } & Record<string, unknown>;
 
@@ -16,8 +21,15 @@ export interface FakeTelegram {
   readonly calls: FakeTelegramCall[];
   /** The first call (already made or still to come) of `method` matching `predicate`. */
   waitForCall(method: string, predicate?: (call: FakeTelegramCall) => boolean, timeoutMs?: number): Promise<FakeTelegramCall>;
-  /** The next call of `method` answers HTTP `status` with `body` (e.g. an outbound_error fixture). */
-  failNext(method: string, status: number, body: unknown): void;
+  /**
+   * The next call of `method` (matching `when`, if given) answers HTTP `status` with `body` (e.g.
+   * an outbound_error fixture) and is not processed. Canned failures apply in the order queued.
+   */
+  failNext(method: string, status: number, body: unknown, when?: CallMatcher): void;
+  /** The next call of `method` (matching `when`) is never answered nor processed: the client must time out. */
+  hangNext(method: string, when?: CallMatcher): void;
+  /** Canned failures and hangs not yet used. */
+  pendingFailures(): number;
   /** Queues an update for getUpdates and wakes a waiting long poll. */
   pushUpdate(update: Update): void;
   close(): Promise<void>;
@@ -31,7 +43,9 @@ const BOT_PATH = /^\/bot([^/]+)\/([A-Za-z]+)$/;
  */
 export async function startFakeTelegram(): Promise<FakeTelegram> {
   const calls: FakeTelegramCall[] = [];
-  const failures = new Map<string, Array<{ status: number; body: unknown }>>();
+  type Canned = { status: number; body: unknown; when?: CallMatcher } | { hang: true; when?: CallMatcher };
+  const failures = new Map<string, Canned[]>();
+  const hung = new Set<() => void>();
   const callWaiters = new Set<(call: FakeTelegramCall) => void>();
   const pollWaiters = new Set<() => void>();
   let updates: Update[] = [];
@@ -98,9 +112,21 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
     calls.push(call);
     for (const waiter of [...callWaiters]) waiter(call);
 
-    const canned = failures.get(method)?.shift();
-    if (canned) return reply.code(canned.status).send(canned.body);
-    const params = call.params;
+    const queued = failures.get(method) ?? [];
+    const index = queued.findIndex((c) => !c.when || c.when(call));
+    const canned = index >= 0 ? queued.splice(index, 1)[0] : undefined;
+    if (canned && 'hang' in canned) {
+      // held until close, which destroys the connection: the client sees no answer at all
+      await new Promise<void>((release) => hung.add(release));
+      return reply;
+    }
+    const sent = canned ? await reply.code(canned.status).send(canned.body) : await answer(call, reply);
+    call.status = reply.statusCode;
+    return sent;
+  }
+
+  async function answer(call: FakeTelegramCall, reply: FastifyReply): Promise<unknown> {
+    const { token, method, params } = call;
     switch (method) {
       case 'getMe':
         return ok(reply, { id: Number(token.split(':')[0]), is_bot: true, first_name: 'Fake Bot', username: 'fake_bot', can_join_groups: false });
@@ -171,8 +197,14 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
         callWaiters.add(onCall);
       });
     },
-    failNext(method, status, body) {
-      failures.set(method, [...(failures.get(method) ?? []), { status, body }]);
+    failNext(method, status, body, when) {
+      failures.set(method, [...(failures.get(method) ?? []), { status, body, ...(when && { when }) }]);
+    },
+    hangNext(method, when) {
+      failures.set(method, [...(failures.get(method) ?? []), { hang: true, ...(when && { when }) }]);
+    },
+    pendingFailures() {
+      return [...failures.values()].reduce((n, queued) => n + queued.length, 0);
     },
     pushUpdate(update) {
       updates.push(update);
@@ -181,6 +213,7 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
     async close() {
       closing = true;
       for (const wake of [...pollWaiters]) wake();
+      for (const release of [...hung]) release();
       await app.close();
     },
   };

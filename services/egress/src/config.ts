@@ -13,6 +13,8 @@ export const egressEnv = {
   WHATSAPP_API_ROOT: z.url().default('https://graph.facebook.com'),
   META_GRAPH_API_ROOT: z.url().default('https://graph.facebook.com'),
   TWILIO_API_ROOT: z.url().default('https://api.twilio.com'),
+  /** A Telegram Bot API call unanswered this long is abandoned and the reply retried. */
+  TELEGRAM_SEND_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   /** Public base URL of ingress-sms: Twilio reports each reply's status to `<base>/webhooks/sms/<inbox>`. Unset: only if the inbox sets statusCallbackUrl. */
   SMS_WEBHOOK_BASE_URL: z.url().optional(),
   EGRESS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),

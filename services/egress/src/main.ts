@@ -33,7 +33,7 @@ try {
     inboxes: createInboxCache(pool, createSecretBox(decodeKey(env.SWITCHBOARD_SECRET_KEY)!)),
     blobs: createBlobStore(env),
     senders: {
-      telegram: createTelegramSender({ apiRoot: env.TELEGRAM_API_ROOT }),
+      telegram: createTelegramSender({ apiRoot: env.TELEGRAM_API_ROOT, timeoutMs: env.TELEGRAM_SEND_TIMEOUT_MS }),
       webchat: createWebchatSender({ publish: (channel, payload) => publisher.publish(channel, payload) }),
       email: withEmailContext(pool, createEmailSender(smtp)),
       whatsapp: createWhatsAppSender({ apiRoot: env.WHATSAPP_API_ROOT }),

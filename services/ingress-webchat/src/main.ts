@@ -54,6 +54,7 @@ try {
       perIp: env.WEBCHAT_RATE_LIMIT_PER_IP,
       sessionsPerIp: env.WEBCHAT_SESSIONS_PER_IP,
       perVisitor: env.WEBCHAT_RATE_LIMIT_PER_VISITOR,
+      keyPrefix: env.QUEUE_PREFIX,
     },
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
   });

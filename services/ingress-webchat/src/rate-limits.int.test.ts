@@ -21,7 +21,7 @@ beforeAll(async () => {
   // each test file has its own inbox, so its counters never meet another run's; the IPs are made up per test
   app = await buildWebchatIngress({
     pool: h.db.pool, producer: h.producer, subscriber: h.subscriber, secretBox: h.secretBox, logger: silentLogger(), readiness: {},
-    rateLimits: { redis: limiterRedis, perIp: 8, sessionsPerIp: 3, perVisitor: 4 },
+    rateLimits: { redis: limiterRedis, perIp: 8, sessionsPerIp: 3, perVisitor: 4, keyPrefix: h.prefix },
     trustProxy: true,
   });
 });
@@ -71,5 +71,22 @@ describe('web-chat rate limits', () => {
     expect(codes.slice(0, 7).every((c) => c === 200)).toBe(true);
     expect(codes[7]).toBe(429);
     expect((await app.inject({ method: 'GET', url: '/healthz', headers: from(ip) })).statusCode).toBe(200);
+  });
+
+  it('keeps the counts of another install sharing the Redis apart (QUEUE_PREFIX)', async () => {
+    const ip = testIp();
+    for (let i = 0; i < 3; i++) expect((await newSession(ip)).statusCode).toBe(201);
+    expect((await newSession(ip)).statusCode).toBe(429);
+    const other = await buildWebchatIngress({
+      pool: h.db.pool, producer: h.producer, subscriber: h.subscriber, secretBox: h.secretBox, logger: silentLogger(), readiness: {},
+      rateLimits: { redis: limiterRedis, perIp: 8, sessionsPerIp: 3, perVisitor: 4, keyPrefix: `${h.prefix}-other` },
+      trustProxy: true,
+    });
+    try {
+      const answer = await other.inject({ method: 'POST', url: `/webchat/${inbox.id}/sessions`, payload: {}, headers: from(ip) });
+      expect(answer.statusCode).toBe(201);
+    } finally {
+      await other.close();
+    }
   });
 });

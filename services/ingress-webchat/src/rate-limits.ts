@@ -15,6 +15,8 @@ export interface RateLimits {
   sessionsPerIp: number;
   /** Writes (messages, uploads, forms) of one visitor. */
   perVisitor: number;
+  /** QUEUE_PREFIX: installs (and test runs) sharing a Redis keep their own counts. */
+  keyPrefix: string;
 }
 
 const WINDOW_MS = 60_000;
@@ -31,7 +33,7 @@ export function registerRateLimits(app: FastifyInstance, limits: RateLimits, inb
   const hit = async (bucket: string, max: number): Promise<void> => {
     let counted;
     try {
-      counted = await countInWindow(limits.redis, `sb-webchat-rl:${bucket}`, WINDOW_MS);
+      counted = await countInWindow(limits.redis, `${limits.keyPrefix}:webchat-rl:${bucket}`, WINDOW_MS);
     } catch (error) {
       logger.warn({ err: error }, 'rate limit not counted: Redis unavailable');
       return;

@@ -9,6 +9,12 @@ import { TELEGRAM_MAX_TEXT_LENGTH } from './wire.ts';
 export interface TelegramSenderDeps {
   /** Bot API root; tests point it at a fake server. Default https://api.telegram.org */
   apiRoot?: string;
+  /**
+   * A Bot API call not answered within this long is abandoned and retried (telegraf's own limit
+   * is 500 s, long enough for one hung connection to hold a conversation's replies for minutes).
+   * Default 30 s.
+   */
+  timeoutMs?: number;
 }
 
 /**
@@ -24,7 +30,7 @@ export function createTelegramSender(deps: TelegramSenderDeps = {}): Sender {
     const chunks = splitText(msg.text ?? '', TELEGRAM_MAX_TEXT_LENGTH);
     const files = msg.files ?? [];
     if (chunks.length === 0 && files.length === 0) throw new PermanentError('empty_message', 'Telegram cannot send a message without text or a file');
-    const telegram = new Telegram(botTokenOf(inbox), { apiRoot, webhookReply: false });
+    const telegram = withTimeout(new Telegram(botTokenOf(inbox), { apiRoot, webhookReply: false }), deps.timeoutMs ?? 30_000);
     const replyTo = replyMessageId(msg);
     // only the first message answers the customer's; the original may have been deleted
     // meanwhile: send anyway rather than fail with 400
@@ -83,6 +89,14 @@ function replyMessageId(msg: OutboundMessage): number | undefined {
   const id = Number(ref.slice(separator + 1));
   if (separator < 0 || chat !== msg.recipientExternalId || !Number.isSafeInteger(id) || id <= 0) return undefined;
   return id;
+}
+
+/** Every call of this client gives up after `timeoutMs` (an AbortError, classified as a network error). */
+function withTimeout(telegram: Telegram, timeoutMs: number): Telegram {
+  const callApi = telegram.callApi.bind(telegram);
+  telegram.callApi = ((method, payload, options = {}) =>
+    callApi(method, payload, { signal: AbortSignal.timeout(timeoutMs) as never, ...options })) as typeof telegram.callApi;
+  return telegram;
 }
 
 function withTrailingSlash(url: string): string {
