@@ -91,6 +91,11 @@ export const InboundEvent = z.object({
   callback: CallbackRequest.optional(),
   /** ISO-8601 times. */
   sentAt: z.iso.datetime({ offset: true }),
+  /**
+   * The platform's order of messages in the thread where it is finer than `sentAt` (Telegram's
+   * per-chat message_id, while its dates are whole seconds): breaks ties in display order.
+   */
+  platformOrder: z.number().int().nonnegative().optional(),
   receivedAt: z.iso.datetime({ offset: true }),
   /** The platform payload, size-capped by the ingress, kept for audit. */
   raw: z.unknown(),

@@ -137,11 +137,12 @@ async function storeMessage(tx: Queryable, event: InboundEvent): Promise<Inbound
   const c = event.content;
   const { rows } = await tx.query<{ id: string }>(
     `insert into messages(conversation_id, inbox_id, seq, direction, author_contact_id, text, html, attachments,
-                          external_id, reply_to_external_id, status, sent_at, raw)
-     values ($1, $2, $3, 'in', $4, $5, $6, $7, $8, $9, 'received', $10, $11) returning id`,
+                          external_id, reply_to_external_id, status, sent_at, platform_order, raw)
+     values ($1, $2, $3, 'in', $4, $5, $6, $7, $8, $9, 'received', $10, $11, $12) returning id`,
     [
       conversation.id, event.inboxId, seq, contactId, c.text ?? null, c.html ?? null,
-      JSON.stringify(withExtras(c)), event.externalMessageId, event.thread.replyToExternalId ?? null, event.sentAt, event.raw ?? null,
+      JSON.stringify(withExtras(c)), event.externalMessageId, event.thread.replyToExternalId ?? null, event.sentAt,
+      event.platformOrder ?? null, event.raw ?? null,
     ],
   );
   const messageId = rows[0]!.id;

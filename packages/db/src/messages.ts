@@ -26,6 +26,8 @@ export interface Message {
   deletedAt: Date | null;
   template: { name: string; language: string; parameters?: string[] } | null;
   createdAt: Date;
+  /** Where it is shown: the customer's send time (inbound, never after receipt) or when it was written. */
+  sortAt: Date;
 }
 
 export const SELECT_MESSAGE = `
@@ -33,19 +35,45 @@ export const SELECT_MESSAGE = `
          m.author_agent_id as "authorAgentId", m.author_contact_id as "authorContactId", m.is_private as "isPrivate",
          m.text, m.attachments, m.external_id as "externalId", m.reply_to_external_id as "replyToExternalId",
          m.status, m.error_code as "errorCode", m.error_message as "errorMessage",
-         m.sent_at as "sentAt", m.edited_at as "editedAt", m.deleted_at as "deletedAt", m.template, m.created_at as "createdAt"
+         m.sent_at as "sentAt", m.edited_at as "editedAt", m.deleted_at as "deletedAt", m.template, m.created_at as "createdAt",
+         m.sort_at as "sortAt"
     from messages m`;
 
+/**
+ * A page of a conversation's messages. `order: 'display'` (the platform's order, for showing a
+ * conversation) pages by the seq of the previous page's last message; `order: 'arrival'` (by
+ * seq, for catching up on what was stored since) returns every message with a seq above `after`.
+ */
 export async function listMessages(
   db: Queryable,
   conversationId: string,
-  options: { afterSeq?: number; limit: number; includePrivate: boolean },
+  options: { order: 'display' | 'arrival'; after?: number; limit: number; includePrivate: boolean },
 ): Promise<Message[]> {
-  const { rows } = await db.query(
-    `${SELECT_MESSAGE} where m.conversation_id = $1 and m.seq > $2 and ($3 or not m.is_private) order by m.seq limit $4`,
-    [conversationId, options.afterSeq ?? 0, options.includePrivate, options.limit],
-  );
+  const params = [conversationId, options.after ?? null, options.includePrivate, options.limit];
+  const { rows } =
+    options.order === 'arrival'
+      ? await db.query(
+          `${SELECT_MESSAGE} where m.conversation_id = $1 and m.seq > coalesce($2::bigint, 0) and ($3 or not m.is_private) order by m.seq limit $4`,
+          params,
+        )
+      : await db.query(
+          // keyset on the display key, from the message the cursor names (the caller checks it
+          // exists); messages without a platform order come last within their second, as indexed
+          `${SELECT_MESSAGE}
+            where m.conversation_id = $1 and ($3 or not m.is_private)
+              and ($2::bigint is null
+                   or (m.sort_at, coalesce(m.platform_order, 9223372036854775807), m.seq) >
+                      (select c.sort_at, coalesce(c.platform_order, 9223372036854775807), c.seq from messages c where c.conversation_id = $1 and c.seq = $2))
+            order by m.sort_at, coalesce(m.platform_order, 9223372036854775807), m.seq limit $4`,
+          params,
+        );
   return rows as Message[];
+}
+
+/** Whether `seq` names a message of the conversation (a display-order cursor must). */
+export async function hasMessageSeq(db: Queryable, conversationId: string, seq: number): Promise<boolean> {
+  const { rows } = await db.query(`select 1 from messages where conversation_id = $1 and seq = $2`, [conversationId, seq]);
+  return rows.length > 0;
 }
 
 export async function getMessage(db: Queryable, id: string): Promise<Message | undefined> {

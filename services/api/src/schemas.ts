@@ -195,6 +195,7 @@ export const messageExample = {
   deletedAt: null,
   template: null,
   createdAt: exampleAt('09:12:03'),
+  sortAt: exampleAt('09:12:01'),
 };
 
 /** The agent's answer to messageExample, as POST /conversations/{id}/messages returns it. */
@@ -210,6 +211,7 @@ export const replyExample = {
   status: 'queued' as const,
   sentAt: null,
   createdAt: exampleAt('09:41:07'),
+  sortAt: exampleAt('09:41:07'),
 };
 
 export const MessageDto = z
@@ -234,6 +236,7 @@ export const MessageDto = z
     deletedAt: z.date().nullable().describe('the customer deleted it on the platform; the text is kept'),
     template: z.object({ name: z.string(), language: z.string(), parameters: z.array(z.string()).optional() }).nullable(),
     createdAt: z.date(),
+    sortAt: z.date().describe('the display order key: when the customer sent it (inbound, never after it was received) or when it was written (replies, notes)'),
   })
   .meta({ id: 'Message', examples: [messageExample, replyExample] });
 

@@ -48,6 +48,7 @@ export function normalizeTelegramUpdate(raw: unknown, inbox: InboxContext, recei
       sender: senderOf(message),
       content,
       sentAt: unixToIso(edited ? editDate : message.date),
+      platformOrder: message.message_id,
       receivedAt: receivedAt.toISOString(),
       raw,
     },

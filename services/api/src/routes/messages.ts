@@ -7,6 +7,7 @@ import {
   getConversation,
   lastInboundAt,
   getMessage,
+  hasMessageSeq,
   listMessages,
   uploadAttachment,
   uploadsOf,
@@ -25,14 +26,25 @@ import { invalidField } from '../error-handler.ts';
 import { errorResponses, EXAMPLE_IDS, IdParams, MessageDto, messageExample, replyExample } from '../schemas.ts';
 
 const ListQuery = z.object({
-  after_seq: z.coerce.number().int().min(0).default(0).describe('return messages after this sequence number'),
+  cursor: z
+    .string()
+    .regex(/^[1-9][0-9]{0,17}$/, 'a nextCursor from the previous page')
+    .optional()
+    .describe('display order (the default): pass the previous page’s nextCursor'),
+  after_seq: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe('arrival order instead: every message stored after this sequence number — to catch up after a disconnect'),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 
 const Page = z.object({
   items: z.array(MessageDto),
-  nextAfterSeq: z.number().int().nullable().describe('pass as after_seq for the next page; null on the last page'),
-}).meta({ examples: [{ items: [messageExample, replyExample], nextAfterSeq: null }] });
+  nextCursor: z.string().nullable().describe('display order: pass as cursor for the next page; null on the last page'),
+  nextAfterSeq: z.number().int().nullable().describe('arrival order (after_seq given): pass as after_seq for the next page; null on the last page'),
+}).meta({ examples: [{ items: [messageExample, replyExample], nextCursor: null, nextAfterSeq: null }] });
 
 const ReplyBody = z
   .object({
@@ -167,7 +179,11 @@ export function registerMessageRoutes(deps: ApiDeps, app: ZodApp): void {
     {
       schema: {
         tags: ['messages'],
-        summary: 'Messages of a conversation in order, private notes included',
+        summary: 'Messages of a conversation, private notes included',
+        description:
+          'By default in display order: inbound messages by when the customer sent them (the platform’s order, even when ' +
+          'they were received out of it), replies by when they were written; page with `cursor`. With `after_seq`, in ' +
+          'arrival order (`seq`): everything stored since, including an older message that arrived late.',
         params: IdParams,
         querystring: ListQuery,
         response: { 200: Page, ...errorResponses(400, 404) },
@@ -176,9 +192,16 @@ export function registerMessageRoutes(deps: ApiDeps, app: ZodApp): void {
     async (request) => {
       const { id } = request.params;
       if (!(await getConversation(deps.pool, id, principalOf(request)))) throw notFound('conversation');
-      const { after_seq: afterSeq, limit } = request.query;
-      const items = await listMessages(deps.pool, id, { afterSeq, limit, includePrivate: true });
-      return { items, nextAfterSeq: items.length === limit ? items.at(-1)!.seq : null };
+      const { cursor, after_seq: afterSeq, limit } = request.query;
+      if (cursor !== undefined && afterSeq !== undefined) throw invalidField('after_seq', 'give either cursor (display order) or after_seq (arrival order), not both');
+      if (afterSeq !== undefined) {
+        const items = await listMessages(deps.pool, id, { order: 'arrival', after: afterSeq, limit, includePrivate: true });
+        return { items, nextCursor: null, nextAfterSeq: items.length === limit ? items.at(-1)!.seq : null };
+      }
+      const after = cursor === undefined ? undefined : Number(cursor);
+      if (after !== undefined && !(await hasMessageSeq(deps.pool, id, after))) throw invalidField('cursor', 'names no message of this conversation');
+      const items = await listMessages(deps.pool, id, { order: 'display', ...(after !== undefined && { after }), limit, includePrivate: true });
+      return { items, nextCursor: items.length === limit ? String(items.at(-1)!.seq) : null, nextAfterSeq: null };
     },
   );
 
