@@ -119,12 +119,19 @@ export async function markFailed(db: Queryable, messageId: string, code: string,
   }
 }
 
-/** A transient failure: back to `queued` so later replies keep waiting behind this one. */
-export async function markRetrying(db: Queryable, messageId: string, code: string, message: string): Promise<void> {
-  await db.query(
-    `update messages set status = 'queued', error_code = $2, error_message = $3, updated_at = now() where id = $1 and status = 'sending'`,
+/**
+ * A transient failure: back to `queued` so later replies keep waiting behind this one. With
+ * `notify`, agents are told it is retrying and why (a platform outage); pacing delays are not news.
+ */
+export async function markRetrying(db: Queryable, messageId: string, code: string, message: string, options: { notify?: boolean } = {}): Promise<void> {
+  const { rows } = await db.query<{ conversationId: string }>(
+    `update messages set status = 'queued', error_code = $2, error_message = $3, updated_at = now() where id = $1 and status = 'sending'
+     returning conversation_id as "conversationId"`,
     [messageId, code, message],
   );
+  if (rows[0] && options.notify) {
+    await appendEvent(db, { type: 'message.status', conversationId: rows[0].conversationId, payload: { messageId, status: 'queued', retrying: true, errorCode: code, error: message } });
+  }
 }
 
 /** The platform says we can no longer write to this person (bot blocked, STOP). */

@@ -5,8 +5,6 @@ export interface FakeTelegramCall {
   token: string;
   method: string;
   params: Record<string, unknown>;
-  /** The HTTP status the fake answered; undefined while unanswered (a hung call stays so). */
-  status?: number;
 }
 
 /** Which calls a canned failure applies to; default: the next call of its method. */
@@ -28,6 +26,8 @@ export interface FakeTelegram {
   failNext(method: string, status: number, body: unknown, when?: CallMatcher): void;
   /** The next call of `method` (matching `when`) is never answered nor processed: the client must time out. */
   hangNext(method: string, when?: CallMatcher): void;
+  /** The HTTP status the fake answered `call` with; undefined while unanswered (a hung call stays so). */
+  statusOf(call: FakeTelegramCall): number | undefined;
   /** Canned failures and hangs not yet used. */
   pendingFailures(): number;
   /** Queues an update for getUpdates and wakes a waiting long poll. */
@@ -41,11 +41,21 @@ const BOT_PATH = /^\/bot([^/]+)\/([A-Za-z]+)$/;
  * A Bot API server on 127.0.0.1 speaking the real protocol (POST /bot<token>/<method>, JSON,
  * urlencoded or query parameters; `{ok, result}` or `{ok:false, error_code, description}`).
  */
-export async function startFakeTelegram(): Promise<FakeTelegram> {
+export interface FakeTelegramOptions {
+  /**
+   * Delay before each answer leaves, after the call was processed and recorded: the window in
+   * which the platform has a message but the client does not know yet (e.g. a crash test).
+   */
+  answerDelayMs?: () => number;
+}
+
+export async function startFakeTelegram(options: FakeTelegramOptions = {}): Promise<FakeTelegram> {
   const calls: FakeTelegramCall[] = [];
   type Canned = { status: number; body: unknown; when?: CallMatcher } | { hang: true; when?: CallMatcher };
   const failures = new Map<string, Canned[]>();
   const hung = new Set<() => void>();
+  const answering = new WeakMap<FastifyRequest, FakeTelegramCall>();
+  const statuses = new WeakMap<FakeTelegramCall, number>();
   const callWaiters = new Set<(call: FakeTelegramCall) => void>();
   const pollWaiters = new Set<() => void>();
   let updates: Update[] = [];
@@ -68,6 +78,15 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
   app.setErrorHandler((error: { statusCode?: number; message: string }, _request, reply) => {
     const code = error.statusCode ?? 500;
     return reply.code(code).send({ ok: false, error_code: code, description: `Bad Request: ${error.message}` });
+  });
+
+  // the status is recorded before the answer leaves, so a client that saw it also sees it here
+  app.addHook('onSend', async (request, reply, payload) => {
+    const call = answering.get(request);
+    if (call) statuses.set(call, reply.statusCode);
+    const delay = options.answerDelayMs?.() ?? 0;
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    return payload;
   });
 
   const ok = (reply: FastifyReply, result: unknown) => reply.send({ ok: true, result });
@@ -120,9 +139,8 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
       await new Promise<void>((release) => hung.add(release));
       return reply;
     }
-    const sent = canned ? await reply.code(canned.status).send(canned.body) : await answer(call, reply);
-    call.status = reply.statusCode;
-    return sent;
+    answering.set(request, call);
+    return canned ? reply.code(canned.status).send(canned.body) : answer(call, reply);
   }
 
   async function answer(call: FakeTelegramCall, reply: FastifyReply): Promise<unknown> {
@@ -203,6 +221,7 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
     hangNext(method, when) {
       failures.set(method, [...(failures.get(method) ?? []), { hang: true, ...(when && { when }) }]);
     },
+    statusOf: (call) => statuses.get(call),
     pendingFailures() {
       return [...failures.values()].reduce((n, queued) => n + queued.length, 0);
     },

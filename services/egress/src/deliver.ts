@@ -153,6 +153,6 @@ async function recordFailure(deps: DeliverDeps, data: OutboundJob, job: Pick<Job
     }
     deps.logger.warn({ messageId: data.messageId, code }, 'reply failed');
   } else {
-    await markRetrying(deps.pool, data.messageId, code, message);
+    await markRetrying(deps.pool, data.messageId, code, message, { notify: spendsAttempt });
   }
 }

@@ -238,6 +238,9 @@ describe('egress', () => {
     const retrying = await jobIn(telegramQueue, jobIdFor('out', id), 'delayed');
     expect(retrying.attemptsMade).toBe(1);
     expect(await messageRow(id)).toMatchObject({ status: 'queued', error_code: 'upstream_502' });
+    // the agent sees the outage, not just a reply stuck in queued
+    const { rows: told } = await db.pool.query(`select payload from events where type = 'message.status' and payload->>'messageId' = $1 order by id`, [id]);
+    expect(told.map((r) => r.payload)).toEqual([expect.objectContaining({ status: 'queued', retrying: true, errorCode: 'upstream_502' })]);
 
     expect(await waitForStatus(id, 'sent')).toMatchObject({ external_id: '510006:1000', error_code: null, attempts: 2 });
     expect(sendsTo('510006')).toHaveLength(2);

@@ -118,6 +118,13 @@ describe('createTelegramSender against a fake Bot API', () => {
     expect(error).toMatchObject({ code: 'upstream_502', retryable: true });
   });
 
+  it('gives up on a call the API never answers after timeoutMs, as a retryable network error', async () => {
+    const quick = createTelegramSender({ apiRoot: fake.apiRoot, timeoutMs: 200 });
+    const msg = message();
+    fake.hangNext('sendMessage', (call) => String(call.params.chat_id) === msg.recipientExternalId);
+    await expect(quick(msg, inbox)).rejects.toMatchObject({ code: 'network_error', retryable: true });
+  });
+
   it('rejects an empty text and a missing token without calling the API', async () => {
     const before = fake.calls.length;
     await expect(send(message({ text: null }), inbox)).rejects.toMatchObject({ code: 'empty_message' });
