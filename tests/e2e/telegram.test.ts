@@ -111,6 +111,31 @@ describe('a Telegram message through the whole system', () => {
     expect(items.filter((m: { text: string }) => m.text === 'hello there')).toHaveLength(1);
   });
 
+  it('downloads a photo the customer sent into the blob store, for the agent to open', async () => {
+    const photoUpdate = fixtureJson('telegram/photo_caption_entities.json') as { message: { chat: { id: number }; photo: { file_id: string }[] } };
+    const largest = photoUpdate.message.photo.at(-1)!.file_id;
+    const jpeg = Buffer.from('\xff\xd8\xff\xe0 the screenshot', 'latin1');
+    stack.telegram.addFile(jpeg, { fileId: largest, fileName: 'file_12.jpg', contentType: 'image/jpeg' });
+    expect((await postUpdate(JSON.stringify(photoUpdate))).status).toBe(200);
+
+    const stored = await waitFor(
+      async () => {
+        const list = await agent.get('/api/v1/conversations?assignee=me');
+        const conversation = list.body.items.find((c: { id: string }) => c.id !== conversationId);
+        if (!conversation) return undefined;
+        const messages = await agent.get(`/api/v1/conversations/${conversation.id}/messages`);
+        const attachment = messages.body.items[0]?.attachments?.[0];
+        return attachment?.externalId?.startsWith('blob:') && { conversationId: conversation.id as string, attachment };
+      },
+      { what: 'the photo to be fetched into the blob store', timeoutMs: 15_000 },
+    );
+    expect(stored.attachment).toMatchObject({ kind: 'image', mimeType: 'image/jpeg', size: jpeg.length });
+    const key = String(stored.attachment.externalId).slice('blob:'.length);
+    const download = await fetch(`${stack.urls.api}/api/v1/conversations/${stored.conversationId}/attachments/${key}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect(download.status).toBe(200);
+    expect(Buffer.from(await download.arrayBuffer()).equals(jpeg)).toBe(true);
+  });
+
   it('answers 401 to a wrong or missing secret token and queues nothing', async () => {
     const before = await inboundQueue.getJobCounts();
     expect((await postUpdate(update, 'NotTheSecretToken')).status).toBe(401);

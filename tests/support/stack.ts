@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createLocalBlobStore, type BlobStore } from '@switchboard/blob';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '@switchboard/api';
-import { createEmailSender, createSmtpTransports, createTelegramSender, createWebchatSender, type MediaFetcher, type Sender } from '@switchboard/channels';
+import { createEmailSender, createSmtpTransports, createTelegramMediaFetcher, createTelegramSender, createWebchatSender, type MediaFetcher, type Sender } from '@switchboard/channels';
 import { startEgress, withEmailContext, type Egress } from '@switchboard/egress';
 import { buildTelegramIngress } from '@switchboard/ingress-telegram';
 import { buildWebchatIngress } from '@switchboard/ingress-webchat';
@@ -100,7 +100,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       email: withEmailContext(db.pool, createEmailSender(smtp)),
       ...options.senders,
     },
-    ...(options.fetchers && { fetchers: options.fetchers }),
+    fetchers: { telegram: createTelegramMediaFetcher({ apiRoot: telegram.apiRoot }), ...options.fetchers },
   });
 
   return {

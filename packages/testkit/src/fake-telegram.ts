@@ -30,12 +30,21 @@ export interface FakeTelegram {
   statusOf(call: FakeTelegramCall): number | undefined;
   /** Canned failures and hangs not yet used. */
   pendingFailures(): number;
+  /**
+   * A file the bot may download: `getFile(fileId)` answers its `file_path`, served at
+   * `/file/bot<token>/<file_path>`. Returns the file_id. Over 20 MB, getFile answers "file is too big".
+   */
+  addFile(bytes: Buffer, options?: { fileId?: string; fileName?: string; contentType?: string }): string;
+  /** Downloads served from /file/bot<token>/..., as `<token> <file_path>`. */
+  readonly downloads: string[];
   /** Queues an update for getUpdates and wakes a waiting long poll. */
   pushUpdate(update: Update): void;
   close(): Promise<void>;
 }
 
 const BOT_PATH = /^\/bot([^/]+)\/([A-Za-z]+)$/;
+const FILE_PATH = /^\/file\/bot([^/]+)\/(.+)$/;
+const MAX_BOT_DOWNLOAD = 20 * 1024 * 1024;
 
 /**
  * A Bot API server on 127.0.0.1 speaking the real protocol (POST /bot<token>/<method>, JSON,
@@ -61,6 +70,8 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
   let updates: Update[] = [];
   let webhookUrl = '';
   const nextMessageId = new Map<string, number>();
+  const files = new Map<string, { bytes: Buffer; path: string; contentType: string }>();
+  const downloads: string[] = [];
   let closing = false;
 
   const app = Fastify({ logger: false, forceCloseConnections: true });
@@ -122,6 +133,14 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
   }
 
   async function handle(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+    const download = FILE_PATH.exec(request.url.split('?')[0] ?? '');
+    if (download && request.method === 'GET') {
+      const [, token = '', path = ''] = download;
+      downloads.push(`${token} ${path}`);
+      const file = [...files.values()].find((f) => f.path === path);
+      if (!file) return fail(reply, 404, 'Not Found');
+      return reply.header('content-type', file.contentType).send(file.bytes);
+    }
     const match = BOT_PATH.exec(request.url.split('?')[0] ?? '');
     if (!match) return fail(reply, 404, 'Not Found');
     const [, token = '', method = ''] = match;
@@ -172,6 +191,13 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
             : { document: { file_id: fileId, file_unique_id: fileId, file_name: uploaded.filename, file_size: uploaded.size } }),
         });
       }
+      case 'getFile': {
+        const fileId = String(params.file_id ?? '');
+        const file = files.get(fileId);
+        if (!file) return fail(reply, 400, 'Bad Request: invalid file_id');
+        if (file.bytes.length > MAX_BOT_DOWNLOAD) return fail(reply, 400, 'Bad Request: file is too big');
+        return ok(reply, { file_id: fileId, file_unique_id: `u-${fileId}`, file_size: file.bytes.length, file_path: file.path });
+      }
       case 'setWebhook':
         webhookUrl = String(params.url ?? '');
         return ok(reply, true);
@@ -197,6 +223,13 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
   return {
     apiRoot: `http://127.0.0.1:${address.port}`,
     calls,
+    downloads,
+    addFile(bytes, options = {}) {
+      const fileId = options.fileId ?? `file-${files.size + 1}-${bytes.length}`;
+      const path = `${options.contentType?.startsWith('image/') ? 'photos' : 'documents'}/${options.fileName ?? `file_${files.size + 1}`}`;
+      files.set(fileId, { bytes, path, contentType: options.contentType ?? 'application/octet-stream' });
+      return fileId;
+    },
     waitForCall(method, predicate = () => true, timeoutMs = 10_000) {
       const matches = (call: FakeTelegramCall) => call.method === method && predicate(call);
       const seen = calls.find(matches);

@@ -1,6 +1,7 @@
 import Fastify from 'fastify';
 import { blobUrlKey, createBlobStore, signBlobUrl } from '@switchboard/blob';
-import { createEmailSender, createSmtpTransports, createTelegramSender, createWebchatSender } from '@switchboard/channels';
+import { createEmailSender, createSmtpTransports, createTelegramMediaFetcher,
+  createTelegramSender, createWebchatSender } from '@switchboard/channels';
 import { createInstagramMediaFetcher, createInstagramSender, createMessengerMediaFetcher, createMessengerSender } from '@switchboard/channels';
 import { createWhatsAppMediaFetcher, createWhatsAppSender } from '@switchboard/channels';
 import { createSmsMediaFetcher, createSmsSender, type OutboundFile } from '@switchboard/channels';
@@ -43,6 +44,7 @@ try {
     },
     paceRedis: producerRedis,
     fetchers: {
+      telegram: createTelegramMediaFetcher({ apiRoot: env.TELEGRAM_API_ROOT, timeoutMs: env.TELEGRAM_SEND_TIMEOUT_MS }),
       whatsapp: createWhatsAppMediaFetcher({ apiRoot: env.WHATSAPP_API_ROOT }),
       messenger: createMessengerMediaFetcher(),
       instagram: createInstagramMediaFetcher(),

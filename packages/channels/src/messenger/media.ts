@@ -1,5 +1,6 @@
 import { PermanentError, RateLimitedError, RetryableError } from '@switchboard/errors';
 import type { FetchedMedia, MediaFetcher } from '../contract.ts';
+import { readCapped } from '../shared/read-capped.ts';
 import { classifyMetaNetworkError, retryAfterMs } from './classify.ts';
 
 export interface MetaMediaFetcherDeps {
@@ -33,38 +34,13 @@ export function createMetaMediaFetcher(channel: string, deps: MetaMediaFetcherDe
       if (res.status >= 500 || res.status === 408) throw new RetryableError(code, `media download failed with HTTP ${res.status}`);
       throw new PermanentError(code, `media download refused with HTTP ${res.status} (the url may have expired)`);
     }
-    const declared = Number(res.headers.get('content-length') ?? Number.NaN);
-    if (Number.isFinite(declared) && declared > maxBytes) {
-      await res.body?.cancel().catch(() => undefined);
-      throw new PermanentError('attachment_too_large', `the file has ${declared} bytes, more than ${maxBytes}`);
-    }
-    const bytes = await readCapped(res, maxBytes, channel);
+    const bytes = await readCapped(res, maxBytes, (error) => classifyMetaNetworkError(channel, error));
     const contentType = res.headers.get('content-type')?.split(';')[0]?.trim() || attachment.mimeType || 'application/octet-stream';
     const fileName = attachment.fileName ?? fileNameOf(res.headers.get('content-disposition'), url);
     const media: FetchedMedia = { bytes, contentType };
     if (fileName) media.fileName = fileName;
     return media;
   };
-}
-
-/** Reads the body, giving up as soon as it passes `maxBytes` (a missing or lying Content-Length). */
-async function readCapped(res: Response, maxBytes: number, channel: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  try {
-    for await (const chunk of res.body ?? []) {
-      total += chunk.length;
-      if (total > maxBytes) {
-        await res.body?.cancel().catch(() => undefined);
-        throw new PermanentError('attachment_too_large', `the file has more than ${maxBytes} bytes`);
-      }
-      chunks.push(Buffer.from(chunk));
-    }
-  } catch (error) {
-    if (error instanceof PermanentError) throw error;
-    throw classifyMetaNetworkError(channel, error);
-  }
-  return Buffer.concat(chunks);
 }
 
 function parseUrl(value: string): URL | undefined {

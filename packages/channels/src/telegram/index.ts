@@ -1,5 +1,6 @@
 export { telegramAdapter, TelegramConfig, TelegramSecrets } from './adapter.ts';
 export { classifyTelegramError } from './classify.ts';
+export { createTelegramMediaFetcher, TELEGRAM_MAX_DOWNLOAD_BYTES } from './media.ts';
 export { isBotBlockedUpdate, normalizeTelegramUpdate, parseTelegramUpdate } from './normalize.ts';
 export { createTelegramSender, type TelegramSenderDeps } from './send.ts';
 export { TELEGRAM_SECRET_HEADER, verifyTelegramRequest } from './verify.ts';

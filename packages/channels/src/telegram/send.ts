@@ -1,21 +1,11 @@
 import { PermanentError } from '@switchboard/errors';
-import { Telegram } from 'telegraf';
-import type { InboxContext, OutboundFile, OutboundMessage, Sender } from '../contract.ts';
+import type { OutboundFile, OutboundMessage, Sender } from '../contract.ts';
 import { splitText } from '../shared/split-text.ts';
-import { TelegramSecrets } from './adapter.ts';
 import { classifyTelegramError } from './classify.ts';
+import { telegramClient, type TelegramClientOptions } from './client.ts';
 import { TELEGRAM_MAX_TEXT_LENGTH } from './wire.ts';
 
-export interface TelegramSenderDeps {
-  /** Bot API root; tests point it at a fake server. Default https://api.telegram.org */
-  apiRoot?: string;
-  /**
-   * A Bot API call not answered within this long is abandoned and retried (telegraf's own limit
-   * is 500 s, long enough for one hung connection to hold a conversation's replies for minutes).
-   * Default 30 s.
-   */
-  timeoutMs?: number;
-}
+export type TelegramSenderDeps = TelegramClientOptions;
 
 /**
  * Sends agent replies with telegraf's API client. A text longer than 4096 characters goes out
@@ -23,14 +13,11 @@ export interface TelegramSenderDeps {
  * returns. A retry after a failure part-way through a long text resends the earlier parts.
  */
 export function createTelegramSender(deps: TelegramSenderDeps = {}): Sender {
-  // telegraf resolves `./bot<token>/<method>` against apiRoot: without a trailing slash the
-  // last path segment of apiRoot (e.g. a reverse-proxy prefix) would be dropped
-  const apiRoot = withTrailingSlash(deps.apiRoot ?? 'https://api.telegram.org');
   return async (msg, inbox) => {
     const chunks = splitText(msg.text ?? '', TELEGRAM_MAX_TEXT_LENGTH);
     const files = msg.files ?? [];
     if (chunks.length === 0 && files.length === 0) throw new PermanentError('empty_message', 'Telegram cannot send a message without text or a file');
-    const telegram = withTimeout(new Telegram(botTokenOf(inbox), { apiRoot, webhookReply: false }), deps.timeoutMs ?? 30_000);
+    const telegram = telegramClient(inbox, deps);
     const replyTo = replyMessageId(msg);
     // only the first message answers the customer's; the original may have been deleted
     // meanwhile: send anyway rather than fail with 400
@@ -73,13 +60,6 @@ function sendsAsPhoto(file: OutboundFile): boolean {
   return PHOTO_TYPES.has(file.contentType) && file.size <= MAX_PHOTO_BYTES;
 }
 
-/** Egress keeps senders of every channel in one map, so the secrets arrive untyped. */
-function botTokenOf(inbox: InboxContext): string {
-  const token = TelegramSecrets.shape.botToken.safeParse((inbox.secrets as { botToken?: unknown } | null)?.botToken);
-  if (!token.success) throw new PermanentError('channel_auth_failed', 'the inbox has no valid Telegram bot token');
-  return token.data;
-}
-
 /** `${chat.id}:${message_id}` → message_id, when it refers to this recipient's chat. */
 function replyMessageId(msg: OutboundMessage): number | undefined {
   const ref = msg.replyToExternalId;
@@ -89,16 +69,4 @@ function replyMessageId(msg: OutboundMessage): number | undefined {
   const id = Number(ref.slice(separator + 1));
   if (separator < 0 || chat !== msg.recipientExternalId || !Number.isSafeInteger(id) || id <= 0) return undefined;
   return id;
-}
-
-/** Every call of this client gives up after `timeoutMs` (an AbortError, classified as a network error). */
-function withTimeout(telegram: Telegram, timeoutMs: number): Telegram {
-  const callApi = telegram.callApi.bind(telegram);
-  telegram.callApi = ((method, payload, options = {}) =>
-    callApi(method, payload, { signal: AbortSignal.timeout(timeoutMs) as never, ...options })) as typeof telegram.callApi;
-  return telegram;
-}
-
-function withTrailingSlash(url: string): string {
-  return url.endsWith('/') ? url : `${url}/`;
 }

@@ -1,5 +1,5 @@
-import { PermanentError } from '@switchboard/errors';
 import type { MediaFetcher } from '../contract.ts';
+import { readCapped, tooLarge } from '../shared/read-capped.ts';
 import { classifyWhatsAppError } from './classify.ts';
 import { graphCall, graphInbox, graphJson, type GraphDeps } from './graph.ts';
 import { MediaInfo } from './wire.ts';
@@ -19,33 +19,8 @@ export function createWhatsAppMediaFetcher(deps: WhatsAppMediaFetcherDeps = {}):
     if (info.file_size !== undefined && info.file_size > maxBytes) throw tooLarge(info.file_size, maxBytes);
 
     const res = await graphCall(deps, wa.token, info.url);
-    const declared = Number(res.headers.get('content-length') ?? Number.NaN);
-    if (Number.isFinite(declared) && declared > maxBytes) {
-      await res.body?.cancel();
-      throw tooLarge(declared, maxBytes);
-    }
-    const bytes = await readCapped(res, maxBytes);
+    const bytes = await readCapped(res, maxBytes, classifyWhatsAppError);
     const contentType = attachment.mimeType ?? info.mime_type ?? res.headers.get('content-type') ?? 'application/octet-stream';
     return { bytes, contentType, ...(attachment.fileName && { fileName: attachment.fileName }) };
   };
-}
-
-/** Reads the body, giving up as soon as it passes `maxBytes` (a size Meta did not announce). */
-async function readCapped(res: Response, maxBytes: number): Promise<Buffer> {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  try {
-    for await (const chunk of res.body ?? []) {
-      total += chunk.byteLength;
-      if (total > maxBytes) throw tooLarge(total, maxBytes);
-      chunks.push(chunk);
-    }
-  } catch (error) {
-    throw error instanceof PermanentError ? error : classifyWhatsAppError(error);
-  }
-  return Buffer.concat(chunks);
-}
-
-function tooLarge(size: number, maxBytes: number): PermanentError {
-  return new PermanentError('attachment_too_large', `the WhatsApp media is ${size} bytes; the limit is ${maxBytes}`);
 }
