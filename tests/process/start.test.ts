@@ -23,11 +23,13 @@ function portFree(port: number): Promise<boolean> {
 
 async function freeBasePort(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 20_000);
+    // below Linux's ephemeral range (32768+), from which every other test's listen(0) and every
+    // outgoing connection draw: a port free now must stay free until pnpm start binds it
+    const base = 20_000 + Math.floor(Math.random() * 12_000);
     const free = await Promise.all([0, 1, 2, 3, 4, 5, 6, 7, 8].map((i) => portFree(base + i)));
     if (free.every(Boolean)) return base;
   }
-  throw new Error('no six free consecutive ports');
+  throw new Error('no nine free consecutive ports');
 }
 
 let db: TestDatabase;
