@@ -73,6 +73,8 @@ const env: NodeJS.ProcessEnv = {
   WHATSAPP_WEBHOOK_BASE_URL: `http://localhost:${base + 6}`,
   META_WEBHOOK_BASE_URL: `http://localhost:${base + 7}`,
   SMS_WEBHOOK_BASE_URL: `http://localhost:${base + 8}`,
+  // on one's own machine a webhook receiver on localhost is the normal case
+  WEBHOOK_ALLOW_LOOPBACK: 'true',
   ...process.env,
   DATABASE_URL: process.env.DATABASE_URL || DEFAULT_DATABASE_URL,
   REDIS_URL: process.env.REDIS_URL || DEFAULT_REDIS_URL,

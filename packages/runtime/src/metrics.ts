@@ -28,3 +28,4 @@ export function registerMetricsRoute(app: AnyFastify, registry: Registry): void 
     return reply.header('content-type', registry.contentType).send(body);
   });
 }
+export type { Registry } from 'prom-client';

@@ -14,3 +14,4 @@ export * from './fake-meta-send.ts';
 export * from './fake-twilio.ts';
 export * from './fake-sms-gateway.ts';
 export { freePort, startPrivatePostgres, startPrivateRedis, type PrivatePostgres, type PrivateRedis } from './private-servers.ts';
+export * from './metrics-text.ts';

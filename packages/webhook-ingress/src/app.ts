@@ -6,7 +6,7 @@ import type { InboxCache, Pool } from '@switchboard/db';
 import { AppError, SignatureError } from '@switchboard/errors';
 import type { Logger } from '@switchboard/log';
 import type { Producer } from '@switchboard/queue';
-import { registerHealthRoutes, type ReadinessChecks } from '@switchboard/runtime';
+import { countWebhookResponses, markParked, registerHealthRoutes, registerHttpMetrics, registerMetricsRoute, type ReadinessChecks, type Registry } from '@switchboard/runtime';
 import { acceptWebhook } from './accept.ts';
 
 export interface WebhookIngressDeps {
@@ -22,6 +22,8 @@ export interface WebhookIngressDeps {
    * request (X-Forwarded-Proto/Host when trusted).
    */
   publicBaseUrl?: string;
+  /** With a registry: `GET /metrics`, request timings and `switchboard_webhooks_total` per channel. */
+  metrics?: Registry;
 }
 
 const Params = z.object({ inboxId: z.uuid() });
@@ -41,6 +43,11 @@ export async function buildWebhookIngress(deps: WebhookIngressDeps, channels: re
   // the raw bytes are what the platform signed: never verify a re-serialization
   for (const type of ['application/json', 'application/x-www-form-urlencoded', 'text/plain']) {
     app.addContentTypeParser(type, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  }
+  if (deps.metrics) {
+    registerHttpMetrics(app, deps.metrics);
+    countWebhookResponses(app, deps.metrics, new Map(channels.map((channel) => [`POST /webhooks/${channel}/:inboxId`, channel])));
+    registerMetricsRoute(app, deps.metrics);
   }
   registerHealthRoutes(app, deps.readiness, deps.isShuttingDown);
 
@@ -68,6 +75,7 @@ export async function buildWebhookIngress(deps: WebhookIngressDeps, channels: re
       }
       try {
         const outcome = await acceptWebhook(deps, adapter, found.inbox, request);
+        if (outcome.kind === 'parked') markParked(req);
         req.log.debug({ inboxId: found.inbox.id, outcome }, 'webhook accepted');
       } catch (e) {
         req.log.error({ err: e, inboxId: found.inbox.id }, `${channel} webhook not queued`);

@@ -3,7 +3,7 @@ import { decodeKey, loadConfig } from '@switchboard/config';
 import { createInboxCache, createPool, createSecretBox, isDatabaseReady } from '@switchboard/db';
 import { createLogger } from '@switchboard/log';
 import { createProducer, createRedis, isRedisReady } from '@switchboard/queue';
-import { exitOnBootFailure, handleShutdown } from '@switchboard/runtime';
+import { createMetrics, exitOnBootFailure, handleShutdown } from '@switchboard/runtime';
 import type { z } from 'zod';
 import type { WebhookIngressDeps } from './app.ts';
 
@@ -50,6 +50,7 @@ export async function runWebhookIngress<S extends z.ZodRawShape>(
       logger,
       readiness: { postgres: () => isDatabaseReady(pool), redis: () => isRedisReady(redis) },
       isShuttingDown,
+      metrics: createMetrics(service),
       ...(env.WEBHOOK_PUBLIC_BASE_URL && { publicBaseUrl: env.WEBHOOK_PUBLIC_BASE_URL }),
     };
     app = await build(deps, env);

@@ -8,7 +8,8 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import { registerHealthRoutes } from '@switchboard/runtime';
+import { registerHealthRoutes, registerHttpMetrics, registerMetricsRoute } from '@switchboard/runtime';
+import { registerQueueGauges } from '@switchboard/queue';
 import { authenticate } from './auth.ts';
 import type { ApiDeps, ApiDepsInput, ZodApp } from './deps.ts';
 import { systemClock } from '@switchboard/routing';
@@ -39,7 +40,7 @@ import { registerCannedRoutes } from './routes/canned.ts';
 import { registerContactHistoryRoutes } from './routes/contact-history.ts';
 import { registerContactRoutes } from './routes/contacts.ts';
 import { registerDeadLetterRoutes } from './routes/dead-letters.ts';
-import { createDeadLetters } from './dead-letters.ts';
+import { createDeadLetters, QUEUE_NAMES } from './dead-letters.ts';
 import { dashboardRoutes, DASHBOARD_PATH } from './dashboard.ts';
 
 export type { ApiDeps } from './deps.ts';
@@ -127,6 +128,14 @@ export async function buildApi(input: ApiDepsInput): Promise<FastifyInstance> {
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
 
+  if (deps.metrics) {
+    registerHttpMetrics(app, deps.metrics);
+    registerMetricsRoute(app, deps.metrics);
+    if (deps.redis && deps.queuePrefix) {
+      const gauges = registerQueueGauges(deps.metrics, { connection: deps.redis, prefix: deps.queuePrefix, queues: QUEUE_NAMES, logger: deps.logger });
+      app.addHook('onClose', () => gauges.close());
+    }
+  }
   registerHealthRoutes(app, deps.readiness, deps.isShuttingDown);
   // the catalog's queues, for dead letters and the dashboard; closed with the app
   const deadLetters = deps.redis && deps.queuePrefix ? createDeadLetters(deps.redis, deps.queuePrefix) : undefined;

@@ -87,6 +87,7 @@ const TABLE: Record<string, Row> = {
   'GET /docs/yaml': { rule: 'public' },
   'GET /healthz': { rule: 'public' },
   'GET /readyz': { rule: 'public' },
+  'GET /metrics': { rule: 'public' },
   'POST /api/v1/auth/login': { rule: 'public', body: 'login' },
 
   'GET /api/v1/audit': { rule: 'admin' },

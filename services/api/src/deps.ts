@@ -6,7 +6,7 @@ import type { Pool, SecretBox } from '@switchboard/db';
 import type { Logger } from '@switchboard/log';
 import type { Producer } from '@switchboard/queue';
 import type { Redis } from 'ioredis';
-import type { ReadinessChecks } from '@switchboard/runtime';
+import type { ReadinessChecks, Registry } from '@switchboard/runtime';
 
 /** Everything the API needs, constructed by main.ts (or a test) and passed in. */
 export type ApiDepsInput = Omit<ApiDeps, 'clock'> & { clock?: Clock };
@@ -37,6 +37,11 @@ export interface ApiDeps {
   rateLimitPerMin?: number;
   /** Routing's time source; tests pass a manual clock. Defaults to the system clock. */
   clock: Clock;
+  /**
+   * With a registry: `GET /metrics` (unauthenticated, like /healthz: keep it off the public
+   * ingress), request timings, and with `redis` + `queuePrefix` the depth of every catalog queue.
+   */
+  metrics?: Registry;
 }
 
 /** The fastify instance routes are registered on: zod schemas type params, query, body and replies. */

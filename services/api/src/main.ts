@@ -3,7 +3,7 @@ import { ConfigError, decodeKey, loadConfig } from '@switchboard/config';
 import { createPool, createSecretBox, isDatabaseReady } from '@switchboard/db';
 import { createLogger } from '@switchboard/log';
 import { createProducer, createRedis, isRedisReady } from '@switchboard/queue';
-import { exitOnBootFailure, handleShutdown } from '@switchboard/runtime';
+import { createMetrics, exitOnBootFailure, handleShutdown } from '@switchboard/runtime';
 import { buildApi } from './app.ts';
 import { apiEnv } from './config.ts';
 
@@ -48,6 +48,7 @@ try {
     },
     readiness: { database: () => isDatabaseReady(pool), redis: () => isRedisReady(redis) },
     isShuttingDown: () => isShuttingDown(),
+    metrics: createMetrics('api'),
   });
 
   // in order: stop taking requests (in-flight ones finish), then close what they used

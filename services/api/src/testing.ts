@@ -8,6 +8,7 @@ import { silentLogger } from '@switchboard/log';
 import { createProducer, createRedis, isRedisReady, waitForRedis, type Producer } from '@switchboard/queue';
 import { createTestDatabase, dropQueuePrefix, testQueuePrefix, testRedisUrl, type TestDatabase } from '@switchboard/testkit';
 import type { Clock } from '@switchboard/routing';
+import { createMetrics } from '@switchboard/runtime';
 import { buildApi } from './app.ts';
 
 /** Test support for the API's integration tests: a real database and Redis per test file. */
@@ -55,6 +56,7 @@ export async function startTestApi(options: { producer?: Producer; clock?: Clock
     adminToken: ADMIN_TOKEN,
     publicUrls: PUBLIC_URLS,
     readiness: { database: () => isDatabaseReady(db.pool), redis: () => isRedisReady(redis) },
+    metrics: createMetrics('api'),
   });
   return {
     app,

@@ -18,6 +18,10 @@ export const egressEnv = {
   /** Public base URL of ingress-sms: Twilio reports each reply's status to `<base>/webhooks/sms/<inbox>`. Unset: only if the inbox sets statusCallbackUrl. */
   SMS_WEBHOOK_BASE_URL: z.url().optional(),
   EGRESS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
+  /** Outbound webhooks to loopback addresses: for development only (`pnpm start` sets it). */
+  WEBHOOK_ALLOW_LOOPBACK: z.stringbool({ error: 'must be true or false' }).default(false),
+  /** Outbound webhooks to private networks (RFC 1918, fc00::/7): on by default, a self-hosted desk's CRM usually lives on one. */
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: z.stringbool({ error: 'must be true or false' }).default(true),
   /** Replies still `queued` this long after being written are re-enqueued (enqueue lost after commit). */
   EGRESS_SWEEP_INTERVAL_MS: z.coerce.number().int().min(1000).default(30_000),
 };

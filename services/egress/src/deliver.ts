@@ -8,6 +8,8 @@ import { AppError, PermanentError, RateLimitedError } from '@switchboard/errors'
 import type { Logger } from '@switchboard/log';
 import { countInWindow, RetryLaterSignal } from '@switchboard/queue';
 import type { InboxCache } from '@switchboard/db';
+import type { Registry } from '@switchboard/runtime';
+import { timedSend } from './metrics.ts';
 
 export interface DeliverDeps {
   pool: Pool;
@@ -19,6 +21,8 @@ export interface DeliverDeps {
   blobs?: BlobStore;
   /** Counts sends per inbox to pace each account to its platform's published rate (not a worker's blocking connection). */
   paceRedis?: Redis;
+  /** Sends are timed and counted here (switchboard_egress_send_duration_seconds, switchboard_egress_sends_total). */
+  metrics?: Registry;
 }
 
 /** How long a reply waits before checking again whether the one written before it went out. */
@@ -52,18 +56,20 @@ export async function deliverOutbound(deps: DeliverDeps, data: OutboundJob, job:
   const { delivery, inbox, send, config, secrets, sendRatePerSecond } = prepared;
   try {
     await pace(deps, inbox.id, sendRatePerSecond);
-    const result = await send(
-      {
-        messageId: delivery.messageId,
-        conversationId: delivery.conversationId,
-        seq: delivery.seq,
-        recipientExternalId: delivery.recipientExternalId,
-        threadExternalId: delivery.threadExternalId,
-        text: delivery.text,
-        files: filesOf(deps.blobs, delivery.attachments),
-        template: delivery.template,
-      },
-      { id: inbox.id, channel: inbox.channel, config, secrets },
+    const result = await timedSend(deps.metrics, inbox.channel, job, () =>
+      send(
+        {
+          messageId: delivery.messageId,
+          conversationId: delivery.conversationId,
+          seq: delivery.seq,
+          recipientExternalId: delivery.recipientExternalId,
+          threadExternalId: delivery.threadExternalId,
+          text: delivery.text,
+          files: filesOf(deps.blobs, delivery.attachments),
+          template: delivery.template,
+        },
+        { id: inbox.id, channel: inbox.channel, config, secrets },
+      ),
     );
     await markSent(deps.pool, delivery.messageId, result.externalMessageId, result.sentAt);
     deps.logger.info({ messageId: delivery.messageId, conversationId: delivery.conversationId, externalId: result.externalMessageId }, 'reply sent');

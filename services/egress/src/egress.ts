@@ -10,6 +10,7 @@ import { jobIdFor, startWorker, type Producer } from '@switchboard/queue';
 import { deliverOutbound } from './deliver.ts';
 import { startMediaWorker } from './media.ts';
 import type { InboxCache } from '@switchboard/db';
+import type { Registry } from '@switchboard/runtime';
 
 export interface EgressDeps {
   pool: Pool;
@@ -31,7 +32,12 @@ export interface EgressDeps {
   sweepIntervalMs?: number;
   /** Replies still pending this long are re-enqueued by the sweeper. */
   staleAfterMs?: number;
+  /** Sends and job runs are recorded here (see metrics.ts and startWorker). */
+  metrics?: Registry;
 }
+
+/** The queues egress consumes (their depth is on its /metrics): one per enabled channel, and media fetches. */
+export const EGRESS_QUEUES = [...ENABLED_CHANNELS.map((channel) => outboundQueueFor(channel)), 'media-fetch'] as const;
 
 export interface Egress {
   workers: Worker[];
@@ -47,6 +53,7 @@ export function startEgress(deps: EgressDeps): Egress {
       prefix: deps.prefix,
       logger: deps.logger,
       concurrency: deps.concurrency ?? 8,
+      ...(deps.metrics && { metrics: deps.metrics }),
     }),
   );
 

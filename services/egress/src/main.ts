@@ -8,11 +8,11 @@ import { createSmsMediaFetcher, createSmsSender, type OutboundFile } from '@swit
 import { decodeKey, loadConfig } from '@switchboard/config';
 import { createInboxCache, createPool, createSecretBox, isDatabaseReady } from '@switchboard/db';
 import { createLogger } from '@switchboard/log';
-import { createProducer, createRedis, isRedisReady } from '@switchboard/queue';
-import { exitOnBootFailure, handleShutdown, registerHealthRoutes } from '@switchboard/runtime';
+import { createProducer, createRedis, isRedisReady, registerQueueGauges } from '@switchboard/queue';
+import { createMetrics, exitOnBootFailure, handleShutdown, registerHealthRoutes, registerHttpMetrics, registerMetricsRoute } from '@switchboard/runtime';
 import { egressEnv } from './config.ts';
 import { withEmailContext } from './email-context.ts';
-import { startEgress } from './egress.ts';
+import { EGRESS_QUEUES, startEgress } from './egress.ts';
 import { startWebhookWorker } from './webhooks/index.ts';
 
 
@@ -25,6 +25,8 @@ try {
   const publisher = createRedis(env.REDIS_URL, 'client');
   const producer = createProducer(producerRedis, env.QUEUE_PREFIX);
   const smtp = createSmtpTransports();
+  const registry = createMetrics('egress');
+  const queueGauges = registerQueueGauges(registry, { connection: producerRedis, prefix: env.QUEUE_PREFIX, queues: EGRESS_QUEUES, logger });
   const egress = startEgress({
     pool,
     connection: workerRedis,
@@ -52,21 +54,27 @@ try {
     },
     concurrency: env.EGRESS_CONCURRENCY,
     sweepIntervalMs: env.EGRESS_SWEEP_INTERVAL_MS,
+    metrics: registry,
   });
 
   // outbound webhooks: a PostgreSQL-scheduled loop beside the BullMQ workers (see webhooks/worker.ts)
-  const webhooks = startWebhookWorker({ pool, secretBox: createSecretBox(decodeKey(env.SWITCHBOARD_SECRET_KEY)!), logger });
+  const webhooks = startWebhookWorker(
+    { pool, secretBox: createSecretBox(decodeKey(env.SWITCHBOARD_SECRET_KEY)!), logger },
+    { addressPolicy: { allowLoopback: env.WEBHOOK_ALLOW_LOOPBACK, allowPrivate: env.WEBHOOK_ALLOW_PRIVATE_NETWORKS } },
+  );
   const http = Fastify({ loggerInstance: logger });
   const { isShuttingDown } = handleShutdown(logger, [
     { name: 'workers', run: () => egress.close() },
     { name: 'webhooks', run: () => webhooks.close() },
     { name: 'http', run: () => http.close() },
     { name: 'smtp', run: async () => smtp.close() },
-    { name: 'producer', run: () => producer.close() },
+    { name: 'producer', run: async () => Promise.all([producer.close(), queueGauges.close()]) },
     { name: 'redis', run: async () => Promise.all([workerRedis.quit(), producerRedis.quit(), publisher.quit()]) },
     { name: 'postgres', run: () => pool.end() },
   ]);
+  registerHttpMetrics(http, registry);
   registerHealthRoutes(http, { postgres: () => isDatabaseReady(pool), redis: () => isRedisReady(workerRedis) }, isShuttingDown);
+  registerMetricsRoute(http, registry);
   await http.listen({ host: env.HOST, port: env.PORT });
 } catch (error) {
   exitOnBootFailure(logger, error);

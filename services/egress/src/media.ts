@@ -7,6 +7,7 @@ import { appendEvent, withTransaction, type InboxCache, type Pool } from '@switc
 import { PermanentError } from '@switchboard/errors';
 import type { Logger } from '@switchboard/log';
 import { startWorker } from '@switchboard/queue';
+import type { Registry } from '@switchboard/runtime';
 
 export interface MediaDeps {
   pool: Pool;
@@ -18,6 +19,8 @@ export interface MediaDeps {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each channel's fetcher takes its own config shape
   fetchers: Partial<Record<string, MediaFetcher<any, any>>>;
   concurrency?: number;
+  /** The worker's job runs are recorded here. */
+  metrics?: Registry;
 }
 
 /** An attachment still only known by its platform handle: fetch it. */
@@ -31,7 +34,7 @@ export function needsFetch(a: Attachment): boolean {
  * Idempotent: attachments already in the store are skipped, so a redelivered job is harmless.
  * A file over the store's limit is kept as metadata with `note: attachment_too_large`.
  */
-export async function fetchMessageMedia(deps: Omit<MediaDeps, 'connection' | 'prefix' | 'concurrency'>, job: MediaFetchJob): Promise<number> {
+export async function fetchMessageMedia(deps: Omit<MediaDeps, 'connection' | 'prefix' | 'concurrency' | 'metrics'>, job: MediaFetchJob): Promise<number> {
   const fetch = deps.fetchers[job.channel];
   // a channel without a fetcher keeps its platform handles (agents see the metadata)
   if (!fetch) return 0;
@@ -77,5 +80,5 @@ export function startMediaWorker(deps: MediaDeps): Worker {
   return startWorker('media-fetch', async (data) => {
     const count = await fetchMessageMedia(deps, data);
     if (count > 0) deps.logger.info({ messageId: data.messageId, count }, 'inbound media stored');
-  }, { connection: deps.connection, prefix: deps.prefix, logger: deps.logger, concurrency: deps.concurrency ?? 4 });
+  }, { connection: deps.connection, prefix: deps.prefix, logger: deps.logger, concurrency: deps.concurrency ?? 4, ...(deps.metrics && { metrics: deps.metrics }) });
 }

@@ -4,6 +4,7 @@ import { markBounced, parkRejected, type Pool } from '@switchboard/db';
 import { PayloadError } from '@switchboard/errors';
 import type { Logger } from '@switchboard/log';
 import { jobIdFor, type Producer } from '@switchboard/queue';
+import { webhookCounter, type Registry } from '@switchboard/runtime';
 import { storeAttachments } from './store-attachments.ts';
 import { resolveThread } from './thread-lookup.ts';
 
@@ -13,6 +14,8 @@ export interface AcceptMailDeps {
   logger: Logger;
   /** Where attachment bytes go; without one, events carry attachment metadata only. */
   blobs?: BlobStore;
+  /** Mail is counted in `switchboard_webhooks_total{channel="email"}`: accepted, parked, or unavailable (fetched again). */
+  metrics?: Registry;
 }
 
 export type MailOutcome =
@@ -27,6 +30,19 @@ export type MailOutcome =
  * poller fetches it again. Idempotent: the job id is derived from the Message-ID.
  */
 export async function acceptMail(deps: AcceptMailDeps, inbox: InboxContext, raw: Buffer): Promise<MailOutcome> {
+  const counter = deps.metrics && webhookCounter(deps.metrics);
+  try {
+    const outcome = await acceptOne(deps, inbox, raw);
+    // bounces and machine-written mail were handled as meant: accepted, like a webhook with nothing to queue
+    counter?.inc({ channel: 'email', outcome: outcome.kind === 'parked' ? 'parked' : 'accepted' });
+    return outcome;
+  } catch (error) {
+    counter?.inc({ channel: 'email', outcome: 'unavailable' });
+    throw error;
+  }
+}
+
+async function acceptOne(deps: AcceptMailDeps, inbox: InboxContext, raw: Buffer): Promise<MailOutcome> {
   try {
     const parsed = await parseEmail(raw);
     const bounce = bounceOf(parsed);

@@ -4,7 +4,7 @@ import { decodeKey, loadConfig } from '@switchboard/config';
 import { createInboxCache, createPool, createSecretBox, isDatabaseReady } from '@switchboard/db';
 import { createLogger } from '@switchboard/log';
 import { createProducer, createRedis, isRedisReady } from '@switchboard/queue';
-import { exitOnBootFailure, handleShutdown, registerHealthRoutes } from '@switchboard/runtime';
+import { createMetrics, exitOnBootFailure, handleShutdown, registerHealthRoutes, registerHttpMetrics, registerMetricsRoute } from '@switchboard/runtime';
 import { ingressEmailEnv } from './config.ts';
 import { startEmailPollers } from './pollers.ts';
 import { startSmtpReceiver } from './smtp-receiver.ts';
@@ -17,10 +17,11 @@ try {
   const producer = createProducer(redis, env.QUEUE_PREFIX);
   const inboxes = createInboxCache(pool, createSecretBox(decodeKey(env.SWITCHBOARD_SECRET_KEY)!));
   const blobs = createBlobStore(env);
-  const pollers = startEmailPollers({ pool, redis, producer, inboxes, logger, blobs, pollIntervalMs: env.EMAIL_POLL_INTERVAL_MS, refreshMs: env.EMAIL_INBOX_REFRESH_MS });
+  const metrics = createMetrics('ingress-email');
+  const pollers = startEmailPollers({ pool, redis, producer, inboxes, logger, blobs, metrics, pollIntervalMs: env.EMAIL_POLL_INTERVAL_MS, refreshMs: env.EMAIL_INBOX_REFRESH_MS });
   const smtpAuth = env.EMAIL_SMTP_USER && env.EMAIL_SMTP_PASSWORD ? { user: env.EMAIL_SMTP_USER, password: env.EMAIL_SMTP_PASSWORD } : undefined;
   const smtp = env.EMAIL_SMTP_PORT === undefined ? undefined : await startSmtpReceiver(
-    { pool, producer, logger, blobs },
+    { pool, producer, logger, blobs, metrics },
     { host: env.EMAIL_SMTP_HOST, port: env.EMAIL_SMTP_PORT, maxBytes: env.EMAIL_SMTP_MAX_BYTES, ...(smtpAuth ? { auth: smtpAuth } : {}) },
   );
   if (smtp) logger.info({ port: smtp.port, auth: Boolean(smtpAuth) }, 'smtp receiver listening');
@@ -36,7 +37,9 @@ try {
     { name: 'redis', run: () => redis.quit() },
     { name: 'postgres', run: () => pool.end() },
   ]);
+  registerHttpMetrics(http, metrics);
   registerHealthRoutes(http, { postgres: () => isDatabaseReady(pool), redis: () => isRedisReady(redis) }, isShuttingDown);
+  registerMetricsRoute(http, metrics);
   await http.listen({ host: env.HOST, port: env.PORT });
 } catch (error) {
   exitOnBootFailure(logger, error);

@@ -5,6 +5,7 @@ import { emailAdapter, type EmailInboxConfig, type EmailSecrets, type InboxConte
 import { listInboxes, type InboxCache, type Pool } from '@switchboard/db';
 import type { Logger } from '@switchboard/log';
 import type { Producer } from '@switchboard/queue';
+import type { Registry } from '@switchboard/runtime';
 import { acceptMail } from './accept-mail.ts';
 import { startLeasedPoller, type LeasedPoller } from './leased-poller.ts';
 import type { Mailbox } from './mailbox-poller.ts';
@@ -22,6 +23,8 @@ export interface EmailPollersDeps {
   retryMs?: number;
   /** How often the list of email inboxes is re-read. */
   refreshMs?: number;
+  /** Accepted and parked mail is counted here (see accept-mail.ts). */
+  metrics?: Registry;
 }
 
 export interface EmailPollers {

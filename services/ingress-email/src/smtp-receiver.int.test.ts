@@ -3,8 +3,9 @@ import type { Redis } from 'ioredis';
 import { silentLogger } from '@switchboard/log';
 import { createProducer, createRedis, type Producer } from '@switchboard/queue';
 import {
-  createTestDatabase, dropQueuePrefix, fixtureText, seedDesk, sendSmtp, testQueuePrefix, testRedisUrl, type TestDatabase,
+  createTestDatabase, dropQueuePrefix, fixtureText, metricCount, seedDesk, sendSmtp, testQueuePrefix, testRedisUrl, type TestDatabase,
 } from '@switchboard/testkit';
+import { createMetrics } from '@switchboard/runtime';
 import { startSmtpReceiver, type SmtpReceiver } from './smtp-receiver.ts';
 
 const CONFIG = {
@@ -22,6 +23,8 @@ let redis: Redis;
 let producer: Producer;
 let receiver: SmtpReceiver;
 const prefix = testQueuePrefix();
+const metrics = createMetrics('ingress-email');
+const mailCount = async (registry: typeof metrics, outcome: string) => metricCount(await registry.metrics(), 'switchboard_webhooks_total', { channel: 'email', outcome });
 
 const target = (port: number, pass = AUTH.password) => ({ host: '127.0.0.1', port, auth: { user: AUTH.user, pass } });
 const queuedJobs = async () => {
@@ -35,7 +38,7 @@ beforeAll(async () => {
   await seedDesk(db.pool, { channel: 'email', agents: 0, config: CONFIG, secrets: { imapPassword: 'x' } });
   redis = createRedis(testRedisUrl(), 'producer');
   producer = createProducer(redis, prefix);
-  receiver = await startSmtpReceiver({ pool: db.pool, producer, logger: silentLogger() }, { host: '127.0.0.1', port: 0, maxBytes: 64 * 1024, auth: AUTH });
+  receiver = await startSmtpReceiver({ pool: db.pool, producer, logger: silentLogger(), metrics }, { host: '127.0.0.1', port: 0, maxBytes: 64 * 1024, auth: AUTH });
 });
 afterAll(async () => {
   await receiver?.close();
@@ -65,9 +68,12 @@ describe('SMTP receiver', () => {
     // nothing listens there: its connection errors are the point, not a failure of the test file
     deadRedis.on('error', () => {});
     const deadProducer = createProducer(deadRedis, prefix, { timeoutMs: 1_000 });
-    const down = await startSmtpReceiver({ pool: db.pool, producer: deadProducer, logger: silentLogger() }, { host: '127.0.0.1', port: 0, maxBytes: 64 * 1024, auth: AUTH });
+    const downMetrics = createMetrics('ingress-email');
+    const down = await startSmtpReceiver({ pool: db.pool, producer: deadProducer, logger: silentLogger(), metrics: downMetrics }, { host: '127.0.0.1', port: 0, maxBytes: 64 * 1024, auth: AUTH });
     try {
       expect(await failureOf(sendSmtp(target(down.port), { from: FROM, to: [CONFIG.address] }, CUSTOMER_MAIL))).toBe(451);
+      expect(await mailCount(downMetrics, 'unavailable')).toBe(1);
+      expect(await mailCount(downMetrics, 'accepted')).toBe(0);
     } finally {
       await down.close();
       await deadProducer.close().catch(() => {});
@@ -76,8 +82,10 @@ describe('SMTP receiver', () => {
     expect(await queuedJobs()).toHaveLength(0);
 
     // the MTA's retry reaches a healthy receiver
+    const accepted = await mailCount(metrics, 'accepted');
     const { response } = await sendSmtp(target(receiver.port), { from: FROM, to: [CONFIG.address] }, CUSTOMER_MAIL);
     expect(response).toMatch(/^250/);
+    expect(await mailCount(metrics, 'accepted')).toBe(accepted + 1);
     const jobs = await queuedJobs();
     expect(jobs).toHaveLength(1);
     expect(jobs[0]).toMatchObject({ channel: 'email', externalMessageId: CUSTOMER_ID, sender: { email: FROM } });

@@ -5,7 +5,7 @@ import type { InboxCache, Pool } from '@switchboard/db';
 import { AppError, SignatureError } from '@switchboard/errors';
 import type { Logger } from '@switchboard/log';
 import type { Producer } from '@switchboard/queue';
-import { registerHealthRoutes, type ReadinessChecks } from '@switchboard/runtime';
+import { countWebhookResponses, markParked, registerHealthRoutes, registerHttpMetrics, registerMetricsRoute, type ReadinessChecks, type Registry } from '@switchboard/runtime';
 import { acceptUpdate } from './accept-update.ts';
 
 export interface TelegramIngressDeps {
@@ -15,6 +15,8 @@ export interface TelegramIngressDeps {
   logger: Logger;
   readiness: ReadinessChecks;
   isShuttingDown?: () => boolean;
+  /** With a registry: `GET /metrics`, request timings and `switchboard_webhooks_total{channel="telegram"}`. */
+  metrics?: Registry;
 }
 
 const Params = z.object({ inboxId: z.uuid() });
@@ -44,6 +46,11 @@ export async function buildTelegramIngress(deps: TelegramIngressDeps): Promise<F
   const app = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, bodyLimit: 1024 * 1024 });
   // keep the raw bytes: verification and parking work on what Telegram sent, not a re-serialization
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  if (deps.metrics) {
+    registerHttpMetrics(app, deps.metrics);
+    countWebhookResponses(app, deps.metrics, new Map([['POST /webhooks/telegram/:inboxId', 'telegram']]));
+    registerMetricsRoute(app, deps.metrics);
+  }
   registerHealthRoutes(app, deps.readiness, deps.isShuttingDown);
 
   app.post('/webhooks/telegram/:inboxId', async (req, reply) => {
@@ -68,6 +75,7 @@ export async function buildTelegramIngress(deps: TelegramIngressDeps): Promise<F
     }
     try {
       const outcome = await acceptUpdate(deps, inbox, body, { 'content-type': req.headers['content-type'] });
+      if (outcome.kind === 'parked') markParked(req);
       return reply.code(200).send({ ok: true, outcome: outcome.kind });
     } catch (e) {
       req.log.error({ err: e, inboxId: inbox.id }, 'telegram update not queued');

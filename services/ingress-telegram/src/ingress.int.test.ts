@@ -5,9 +5,10 @@ import { createInboxCache, createPool, type Pool } from '@switchboard/db';
 import { silentLogger } from '@switchboard/log';
 import { createProducer, createRedis, jobIdFor, type Producer } from '@switchboard/queue';
 import {
-  createTestDatabase, dropQueuePrefix, fixtureJson, fixtureText, seedDesk, startFakeTelegram, testQueuePrefix, testRedisUrl, waitFor,
+  createTestDatabase, dropQueuePrefix, fixtureJson, fixtureText, metricCount, seedDesk, startFakeTelegram, testQueuePrefix, testRedisUrl, waitFor,
   type Desk, type FakeTelegram, type TestDatabase,
 } from '@switchboard/testkit';
+import { createMetrics } from '@switchboard/runtime';
 import { buildTelegramIngress } from './app.ts';
 import { startPollers } from './poller.ts';
 
@@ -23,7 +24,7 @@ const producer = createProducer(redis, prefix);
 const queueRedis = createRedis(testRedisUrl(), 'worker');
 const inbound = new Queue('inbound', { connection: queueRedis, prefix });
 
-async function build(overrides: { pool?: Pool; producer?: Producer } = {}): Promise<FastifyInstance> {
+async function build(overrides: { pool?: Pool; producer?: Producer; metrics?: boolean } = {}): Promise<FastifyInstance> {
   const pool = overrides.pool ?? db.pool;
   return buildTelegramIngress({
     pool,
@@ -31,6 +32,7 @@ async function build(overrides: { pool?: Pool; producer?: Producer } = {}): Prom
     inboxes: createInboxCache(pool, desk.box),
     logger: silentLogger(),
     readiness: {},
+    ...(overrides.metrics && { metrics: createMetrics('ingress-telegram') }),
   });
 }
 
@@ -121,6 +123,29 @@ describe('telegram webhook', () => {
   it('answers 404 for an unknown inbox', async () => {
     const res = await post(app, vector.body, vector.headers, '00000000-0000-4000-8000-000000000000');
     expect(res.statusCode).toBe(404);
+  });
+
+  it('counts webhooks by outcome and times requests by route on /metrics', async () => {
+    const measured = await build({ metrics: true });
+    expect((await post(measured, vector.body, vector.headers)).statusCode).toBe(200);
+    expect((await post(measured, wrong.body, wrong.headers)).statusCode).toBe(401);
+    expect((await post(measured, fixtureText('telegram/text_private.json').slice(0, 120), vector.headers)).statusCode).toBe(200);
+    expect((await post(measured, vector.body, vector.headers, '00000000-0000-4000-8000-000000000000')).statusCode).toBe(404);
+    expect((await measured.inject({ method: 'GET', url: '/nowhere/42' })).statusCode).toBe(404);
+
+    // scraped over real HTTP, as Prometheus does
+    const url = await measured.listen({ host: '127.0.0.1', port: 0 });
+    const res = await fetch(`${url}/metrics`);
+    expect(res.status).toBe(200);
+    const page = await res.text();
+    await measured.close();
+    const webhooks = (outcome: string) => metricCount(page, 'switchboard_webhooks_total', { channel: 'telegram', outcome });
+    expect([webhooks('accepted'), webhooks('unauthorized'), webhooks('parked'), webhooks('rejected'), webhooks('unavailable')]).toEqual([1, 1, 1, 1, 0]);
+    const requests = (route: string, status: string) => metricCount(page, 'http_request_duration_seconds_count', { method: 'POST', route, status_code: status });
+    expect(requests('/webhooks/telegram/:inboxId', '200')).toBe(2);
+    expect(requests('/webhooks/telegram/:inboxId', '401')).toBe(1);
+    expect(metricCount(page, 'http_request_duration_seconds_count', { method: 'GET', route: 'unmatched', status_code: '404' })).toBe(1);
+    expect(page).toMatch(/^nodejs_heap_size_used_bytes\{service="ingress-telegram"\} /m);
   });
 });
 

@@ -2,7 +2,7 @@ import { decodeKey, loadConfig } from '@switchboard/config';
 import { createInboxCache, createPool, createSecretBox, isDatabaseReady } from '@switchboard/db';
 import { createLogger } from '@switchboard/log';
 import { createProducer, createRedis, isRedisReady } from '@switchboard/queue';
-import { exitOnBootFailure, handleShutdown } from '@switchboard/runtime';
+import { createMetrics, exitOnBootFailure, handleShutdown } from '@switchboard/runtime';
 import { buildTelegramIngress } from './app.ts';
 import { ingressTelegramEnv } from './config.ts';
 import { startPollers } from './poller.ts';
@@ -31,6 +31,7 @@ try {
     logger,
     readiness: { postgres: () => isDatabaseReady(pool), redis: () => isRedisReady(redis) },
     isShuttingDown,
+    metrics: createMetrics('ingress-telegram'),
   });
   await app.listen({ host: env.HOST, port: env.PORT });
 } catch (error) {

@@ -6,7 +6,7 @@ import type { Pool, SecretBox } from '@switchboard/db';
 import type { Clock } from '@switchboard/routing';
 import type { Logger } from '@switchboard/log';
 import type { Producer } from '@switchboard/queue';
-import { registerHealthRoutes, type ReadinessChecks } from '@switchboard/runtime';
+import { countWebhookResponses, registerHealthRoutes, registerHttpMetrics, registerMetricsRoute, type ReadinessChecks, type Registry } from '@switchboard/runtime';
 import { registerPreflight } from './cors.ts';
 import { registerErrorHandling } from './errors.ts';
 import { createWebchatInboxes } from './inboxes.ts';
@@ -41,6 +41,8 @@ export interface WebchatIngressDeps {
   clock?: Clock;
   /** Serves `GET /demo/:inboxId`, a pretend shop embedding the widget (WEBCHAT_DEMO). */
   demo?: boolean;
+  /** With a registry: `GET /metrics`, request timings, and visitor messages in `switchboard_webhooks_total{channel="webchat"}`. */
+  metrics?: Registry;
 }
 
 /** Visitor messages are short; 64 KiB leaves room for a long paste and bounds what a client can send. */
@@ -63,6 +65,12 @@ export async function buildWebchatIngress(deps: WebchatIngressDeps): Promise<Fas
   }) as unknown as FastifyInstance;
   registerErrorHandling(app);
   registerJsonParser(app);
+  if (deps.metrics) {
+    registerHttpMetrics(app, deps.metrics);
+    // a visitor message is the web chat's webhook: the one request that brings a customer's words in
+    countWebhookResponses(app, deps.metrics, new Map([['POST /webchat/:inboxId/messages', 'webchat']]));
+    registerMetricsRoute(app, deps.metrics);
+  }
 
   const inboxes = createWebchatInboxes(deps);
   const hub = createLiveHub(deps.subscriber, deps.logger);

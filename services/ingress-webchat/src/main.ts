@@ -3,7 +3,7 @@ import { ConfigError, decodeKey, loadConfig } from '@switchboard/config';
 import { createPool, createSecretBox, isDatabaseReady } from '@switchboard/db';
 import { createLogger } from '@switchboard/log';
 import { createProducer, createRedis, isRedisReady } from '@switchboard/queue';
-import { exitOnBootFailure, handleShutdown } from '@switchboard/runtime';
+import { createMetrics, exitOnBootFailure, handleShutdown } from '@switchboard/runtime';
 import { buildWebchatIngress } from './app.ts';
 import { ingressWebchatEnv } from './config.ts';
 
@@ -57,6 +57,7 @@ try {
       keyPrefix: env.QUEUE_PREFIX,
     },
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    metrics: createMetrics('ingress-webchat'),
   });
   await app.listen({ host: env.HOST, port: env.PORT });
 } catch (error) {

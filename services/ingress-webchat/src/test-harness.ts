@@ -24,7 +24,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(options: Pick<WebchatIngressDeps, 'blobs' | 'clock'> = {}): Promise<Harness> {
+export async function startHarness(options: Pick<WebchatIngressDeps, 'blobs' | 'clock' | 'metrics'> = {}): Promise<Harness> {
   const db = await createTestDatabase();
   const prefix = testQueuePrefix();
   const secretBox = createSecretBox(randomBytes(32));

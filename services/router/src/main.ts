@@ -2,11 +2,11 @@ import Fastify from 'fastify';
 import { loadConfig } from '@switchboard/config';
 import { createPool, isDatabaseReady } from '@switchboard/db';
 import { createLogger } from '@switchboard/log';
-import { createProducer, createRedis, isRedisReady } from '@switchboard/queue';
-import { createMetrics, exitOnBootFailure, handleShutdown, registerHealthRoutes, registerMetricsRoute } from '@switchboard/runtime';
+import { createProducer, createRedis, isRedisReady, registerQueueGauges } from '@switchboard/queue';
+import { createMetrics, exitOnBootFailure, handleShutdown, registerHealthRoutes, registerHttpMetrics, registerMetricsRoute } from '@switchboard/runtime';
 import { routerEnv } from './config.ts';
 import { createRouterMetrics } from './metrics.ts';
-import { startRouter } from './router.ts';
+import { ROUTER_QUEUES, startRouter } from './router.ts';
 
 const logger = createLogger({ service: 'router', level: process.env.LOG_LEVEL });
 try {
@@ -17,6 +17,7 @@ try {
   const producer = createProducer(producerRedis, env.QUEUE_PREFIX);
   const registry = createMetrics('router');
   const metrics = createRouterMetrics({ registry, pool, logger });
+  const queueGauges = registerQueueGauges(registry, { connection: producerRedis, prefix: env.QUEUE_PREFIX, queues: ROUTER_QUEUES, logger });
   const router = startRouter({
     pool,
     connection: workerRedis,
@@ -35,10 +36,11 @@ try {
   const { isShuttingDown } = handleShutdown(logger, [
     { name: 'workers', run: () => router.close() },
     { name: 'http', run: () => http.close() },
-    { name: 'producer', run: () => producer.close() },
+    { name: 'producer', run: async () => Promise.all([producer.close(), queueGauges.close()]) },
     { name: 'redis', run: async () => Promise.all([workerRedis.quit(), producerRedis.quit()]) },
     { name: 'postgres', run: () => pool.end() },
   ]);
+  registerHttpMetrics(http, registry);
   registerHealthRoutes(http, { postgres: () => isDatabaseReady(pool), redis: () => isRedisReady(workerRedis) }, isShuttingDown);
   registerMetricsRoute(http, registry);
   await http.listen({ host: env.HOST, port: env.PORT });

@@ -3,12 +3,12 @@ import Fastify from 'fastify';
 import type { Registry } from 'prom-client';
 import { createPool } from '@switchboard/db';
 import { silentLogger } from '@switchboard/log';
-import { createProducer, createRedis } from '@switchboard/queue';
+import { createProducer, createRedis, registerQueueGauges } from '@switchboard/queue';
 import { acceptOffer, manualClock, queueStats, setAgentPresence } from '@switchboard/routing';
-import { createMetrics, registerMetricsRoute } from '@switchboard/runtime';
-import { createTestDatabase, dropQueuePrefix, inboundText, seedDesk, testQueuePrefix, testRedisUrl, type TestDatabase } from '@switchboard/testkit';
+import { createMetrics, registerHttpMetrics, registerMetricsRoute } from '@switchboard/runtime';
+import { createTestDatabase, dropQueuePrefix, inboundText, metricCount, seedDesk, testQueuePrefix, testRedisUrl, waitFor, type TestDatabase } from '@switchboard/testkit';
 import { createRouterMetrics } from './metrics.ts';
-import { handleInbound, startRouter, type Router } from './router.ts';
+import { handleInbound, ROUTER_QUEUES, startRouter, type Router } from './router.ts';
 
 let db: TestDatabase;
 let router: Router;
@@ -22,10 +22,12 @@ const registry = createMetrics('router-test');
 const http = Fastify();
 const deps = () => ({ pool: db.pool, producer, logger, clock, metrics });
 let metrics: ReturnType<typeof createRouterMetrics>;
+const queueGauges = registerQueueGauges(registry, { connection: producerRedis, prefix, queues: ROUTER_QUEUES, logger });
 
 beforeAll(async () => {
   db = await createTestDatabase();
   metrics = createRouterMetrics({ registry, pool: db.pool, clock, logger });
+  registerHttpMetrics(http, registry);
   registerMetricsRoute(http, registry);
   // periodic sweeps and reconciliations far away: the test runs them itself
   router = startRouter({ ...deps(), connection: workerRedis, prefix, sweepIntervalMs: 3_600_000, reconcileIntervalMs: 3_600_000 });
@@ -33,6 +35,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await router.close();
   await http.close();
+  await queueGauges.close();
   await producer.close();
   workerRedis.disconnect();
   producerRedis.disconnect();
@@ -193,5 +196,57 @@ describe('router metrics', () => {
     expect(pool.totalCount - pool.idleCount).toBe(0);
     await app.close();
     await pool.end();
+  });
+});
+
+describe('router job and latency metrics', () => {
+  it('times an inbound message from the platform to stored to first assigned, and the inbound job that carried it', async () => {
+    const desk = await seedDesk(db.pool, { agents: 1, online: false });
+    const before = await scrape();
+    const latency = (text: string, stage: string, part: 'sum' | 'count') => metricCount(text, `switchboard_inbound_latency_seconds_${part}`, { channel: 'telegram', stage });
+
+    // sent 4 s before the router stores it; through the real queue and worker
+    const event = { ...inboundText(desk.inbox.id, { from: '7001', text: 'hello' }), sentAt: new Date(clock.now().getTime() - 4_000).toISOString() };
+    await producer.add('inbound', event, { jobId: 'metrics-7001' });
+    const conversationId = await waitFor(async () => (await db.pool.query<{ id: string }>(`select id from conversations where inbox_id = $1`, [desk.inbox.id])).rows[0]?.id, { what: 'stored' });
+    await waitFor(async () => metricCount(await scrape(), 'switchboard_job_duration_seconds_count', { queue: 'inbound', outcome: 'completed' }) > metricCount(before, 'switchboard_job_duration_seconds_count', { queue: 'inbound', outcome: 'completed' }), { what: 'inbound job recorded' });
+
+    // nobody online: it waits 25 s, then the agent comes online and the sweep assigns it
+    clock.advance(25_000);
+    await setAgentPresence(db.pool, { agentId: desk.agents[0]!.id, status: 'online', clock });
+    await router.sweep();
+    const { rows } = await db.pool.query(`select routing_state as state from conversations where id = $1`, [conversationId]);
+    expect(rows).toEqual([{ state: 'assigned' }]);
+
+    const after = await scrape();
+    expect(latency(after, 'platform_to_stored', 'count') - latency(before, 'platform_to_stored', 'count')).toBe(1);
+    expect(latency(after, 'platform_to_stored', 'sum') - latency(before, 'platform_to_stored', 'sum')).toBeCloseTo(4, 6);
+    expect(latency(after, 'stored_to_assigned', 'count') - latency(before, 'stored_to_assigned', 'count')).toBe(1);
+    expect(latency(after, 'stored_to_assigned', 'sum') - latency(before, 'stored_to_assigned', 'sum')).toBeCloseTo(25, 6);
+    expect(metricCount(after, 'switchboard_inbound_latency_seconds_bucket', { channel: 'telegram', stage: 'stored_to_assigned', le: '30' })
+      - metricCount(before, 'switchboard_inbound_latency_seconds_bucket', { channel: 'telegram', stage: 'stored_to_assigned', le: '30' })).toBe(1);
+
+    // the job's first run waited and was timed; the queue gauges saw it completed
+    expect(metricCount(after, 'switchboard_job_wait_seconds_count', { queue: 'inbound' })).toBeGreaterThan(metricCount(before, 'switchboard_job_wait_seconds_count', { queue: 'inbound' }));
+    expect(metricCount(after, 'switchboard_queue_jobs', { queue: 'inbound', state: 'completed' })).toBeGreaterThanOrEqual(1);
+    expect(metricCount(after, 'switchboard_queue_jobs', { queue: 'inbound', state: 'failed' })).toBe(0);
+    for (const queue of ROUTER_QUEUES) expect(after).toMatch(new RegExp(`^switchboard_queue_jobs\\{[^}]*queue="${queue}",state="waiting"`, 'm'));
+  });
+
+  it('leaves a second assignment of the same conversation out of stored_to_assigned', async () => {
+    const desk = await seedDesk(db.pool, { agents: 2, capacity: 1 });
+    await inbound(desk.inbox.id, '8001');
+    const before = await scrape();
+    const { rows } = await db.pool.query<{ id: string; assignee: string }>(`select id, assignee_id as assignee from conversations where inbox_id = $1`, [desk.inbox.id]);
+    // its agent goes offline under a requeue policy: the conversation is assigned again to the other one
+    await db.pool.query(`update queues set offline_policy = 'requeue_after_grace', offline_grace_s = 0 where id = $1`, [desk.queue.id]);
+    await setAgentPresence(db.pool, { agentId: rows[0]!.assignee, status: 'offline', clock });
+    await router.sweep();
+    const { rows: again } = await db.pool.query<{ assignee: string }>(`select assignee_id as assignee from conversations where id = $1`, [rows[0]!.id]);
+    expect(again[0]!.assignee).not.toBe(rows[0]!.assignee);
+    expect(again[0]!.assignee).not.toBeNull();
+    const after = await scrape();
+    const count = (text: string) => metricCount(text, 'switchboard_inbound_latency_seconds_count', { channel: 'telegram', stage: 'stored_to_assigned' });
+    expect(count(after)).toBe(count(before));
   });
 });

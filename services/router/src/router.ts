@@ -9,7 +9,7 @@ import { applyOfflinePolicies, expireHeartbeats, reconcileLoad, wakeSnoozed } fr
 import { runPeriodically } from '@switchboard/runtime';
 import { deliverAutoReplies } from './auto-replies.ts';
 import { armSlaTimers } from './sla-timers.ts';
-import { countDrift, timedPass, type RouterMetrics } from './metrics.ts';
+import { countDrift, observeAssigned, observeStored, timedPass, type RouterMetrics } from './metrics.ts';
 
 export interface RouterDeps {
   pool: Pool;
@@ -28,7 +28,7 @@ export interface RouterDeps {
   reconcileIntervalMs?: number;
   /** Outbox events are kept this long (hours) for resumable streams and webhooks; default 72. */
   eventRetentionHours?: number;
-  /** Dispatch passes, conflicts and healed drift are recorded here (see metrics.ts). */
+  /** Dispatch passes, conflicts, healed drift, inbound latency and job runs are recorded here (see metrics.ts). */
   metrics?: RouterMetrics;
 }
 
@@ -58,6 +58,7 @@ export async function handleInbound(deps: Deps, event: InboundEvent): Promise<vo
     return { outcome, routing: await routeInbound(tx, input) };
   });
   deps.logger.debug({ eventId: event.eventId, outcome }, 'inbound recorded');
+  if (outcome.kind === 'stored') observeStored(deps.metrics, event, clockOf(deps).now());
   // also after a duplicate: the first delivery may have stored the message and died before this
   if ((outcome.kind === 'stored' || outcome.kind === 'duplicate') && hasPlatformMedia(event)) {
     const job = { messageId: outcome.messageId, inboxId: event.inboxId, channel: event.channel };
@@ -118,6 +119,7 @@ export async function runDispatch(deps: Deps, queueId: string): Promise<void> {
       return;
     }
     await armTimers(deps, result).catch((error) => deps.logger.warn({ err: error, queueId }, 'could not arm routing timers; the sweeper will'));
+    await observeAssigned(deps, result);
     for (const a of result.assigned) deps.logger.info({ conversationId: a.conversationId, agentId: a.agentId, queueId }, 'conversation assigned');
     for (const o of result.offered) deps.logger.info({ conversationId: o.conversationId, agentId: o.agentId, offerId: o.offerId, queueId }, 'conversation offered');
     for (const q of result.movedTo) if (!seen.has(q)) { seen.add(q); await requestDispatch(deps, q, 'overflow'); }
@@ -133,8 +135,11 @@ export async function dispatchAll(deps: Deps, queueIds: Iterable<string>): Promi
   for (const q of new Set(queueIds)) await runDispatch(deps, q);
 }
 
+/** The queues the router's workers consume (their depth is on its /metrics). */
+export const ROUTER_QUEUES = ['inbound', 'routing', 'routing-timers'] as const;
+
 export function startRouter(deps: RouterDeps): Router {
-  const base = { connection: deps.connection, prefix: deps.prefix, logger: deps.logger, concurrency: deps.concurrency ?? 8 };
+  const base = { connection: deps.connection, prefix: deps.prefix, logger: deps.logger, concurrency: deps.concurrency ?? 8, ...(deps.metrics && { metrics: deps.metrics.registry }) };
   const clock = clockOf(deps);
   const inbound = startWorker('inbound', (event) => handleInbound(deps, event), base);
   const routing = startWorker(
@@ -143,6 +148,7 @@ export function startRouter(deps: RouterDeps): Router {
       const probe = await timedPass(deps.metrics, queueId, () => dispatchQueue(deps.pool, queueId, { batch: deps.batch ?? 100, clock }));
       if (probe.busy) throw new RetryLaterSignal(COALESCE_MS, 'queue busy in another router');
       await armTimers(deps, probe);
+      await observeAssigned(deps, probe);
       if (probe.assigned.length + probe.offered.length > 0 || probe.movedTo.length > 0) {
         for (const q of probe.movedTo) await requestDispatch(deps, q, 'overflow');
         await runDispatch(deps, queueId);

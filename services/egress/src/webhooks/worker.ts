@@ -2,6 +2,7 @@ import type { Pool, SecretBox } from '@switchboard/db';
 import { rememberSecrets, type Logger } from '@switchboard/log';
 import { DEFAULT_RETRY_SCHEDULE, retryDelayMs, type RetrySchedule } from './backoff.ts';
 import { fanOutOnce, type FanOutState } from './fanout.ts';
+import { DEFAULT_ADDRESS_POLICY, type WebhookAddressPolicy } from './address-policy.ts';
 import { sendDelivery, SEND_TIMEOUT_MS } from './send.ts';
 import { claimDueDeliveries, recordAttempt, type ClaimedDelivery } from './store.ts';
 
@@ -25,6 +26,8 @@ export interface WebhookWorkerOptions {
   /** An endpoint where every attempt has failed for this long is disabled. */
   disableAfterMs: number;
   random: () => number;
+  /** Which addresses endpoints may resolve to (no loopback, link-local or metadata service by default). */
+  addressPolicy: WebhookAddressPolicy;
 }
 
 export const DEFAULT_WEBHOOK_OPTIONS: WebhookWorkerOptions = {
@@ -37,6 +40,7 @@ export const DEFAULT_WEBHOOK_OPTIONS: WebhookWorkerOptions = {
   retry: DEFAULT_RETRY_SCHEDULE,
   disableAfterMs: 24 * 3_600_000,
   random: Math.random,
+  addressPolicy: DEFAULT_ADDRESS_POLICY,
 };
 
 export interface WebhookWorker {
@@ -60,7 +64,7 @@ export function startWebhookWorker(deps: WebhookWorkerDeps, overrides: Partial<W
   const sendOne = async (delivery: ClaimedDelivery) => {
     const secret = deps.secretBox.open<string>(delivery.sealedSecret);
     rememberSecrets(secret);
-    const outcome = await sendDelivery(delivery, secret, { timeoutMs: options.timeoutMs });
+    const outcome = await sendDelivery(delivery, secret, { timeoutMs: options.timeoutMs, addressPolicy: options.addressPolicy });
     const { disabled } = await recordAttempt(deps.pool, delivery, outcome, {
       retryDelayMs: retryDelayMs(options.retry, delivery.attempt, options.random),
       retryWindowMs: options.retry.windowMs,
