@@ -126,6 +126,21 @@ describe('the web-chat widget in a browser', () => {
     await second.close();
   });
 
+  it('shows a message sent in one tab live in another, once in each', async () => {
+    const second = await page.context().newPage();
+    await second.goto(demoUrl);
+    await openChat(second);
+    await bubble(second, 'out', 'Anything else?').waitFor();
+    await say(page, 'Sent from the first tab');
+    // no reload, no reconnect: the stored message is pushed to every tab of the visitor
+    await bubble(second, 'in', 'Sent from the first tab').waitFor();
+    // the sending tab swapped its optimistic bubble for the stored one: still one, and confirmed
+    await page.locator('[data-sb=message][data-state]').waitFor({ state: 'detached' });
+    expect(await bubble(page, 'in', 'Sent from the first tab').count()).toBe(1);
+    expect(await bubble(second, 'in', 'Sent from the first tab').count()).toBe(1);
+    await second.close();
+  });
+
   it('saves a screenshot of the open widget', async () => {
     await say(page, 'No, thanks, that was all!');
     await bubble(page, 'in', 'No, thanks, that was all!').waitFor();

@@ -29,7 +29,7 @@ describe('a web-chat visitor', () => {
     const { token } = (await session.json()) as { token: string; visitorId: string };
 
     const socket = new WebSocket(`${base.replace('http', 'ws')}/socket?token=${encodeURIComponent(token)}`);
-    const frames: { type: string; message?: { text: string } }[] = [];
+    const frames: { type: string; message?: { text: string; direction: string; clientMessageId: string | null } }[] = [];
     socket.on('message', (data) => frames.push(JSON.parse(String(data))));
     await waitFor(() => frames.some((f) => f.type === 'ready'), { what: 'the socket to be ready' });
 
@@ -47,11 +47,14 @@ describe('a web-chat visitor', () => {
     expect(conversation).toMatchObject({ channel: 'webchat', contact: { name: 'Ada' } });
     const inbound = await agent.get(`/api/v1/conversations/${conversation.id}/messages`);
     expect(inbound.body.items.map((m: { text: string }) => m.text)).toEqual(['Is my order shipped?']);
+    // the visitor's own message comes back stored, for their other tabs (and to confirm this one's)
+    const echo = await waitFor(() => frames.find((f) => f.type === 'message' && f.message?.direction === 'in'), { what: 'the echo of the visitor message' });
+    expect(echo.message).toMatchObject({ text: 'Is my order shipped?', clientMessageId: 'c-1', seq: 1 });
 
     const reply = await agent.post(`/api/v1/conversations/${conversation.id}/messages`, { text: 'Yes, it left today.' });
     expect(reply.status).toBe(201);
-    const live = await waitFor(() => frames.find((f) => f.type === 'message'), { what: 'the reply on the socket' });
-    expect(live.message?.text).toBe('Yes, it left today.');
+    const live = await waitFor(() => frames.find((f) => f.type === 'message' && f.message?.direction === 'out'), { what: 'the reply on the socket' });
+    expect(live.message).toMatchObject({ text: 'Yes, it left today.', clientMessageId: null });
     await waitFor(
       async () => (await agent.get(`/api/v1/conversations/${conversation.id}/messages`)).body.items.find((m: { id: string; status: string }) => m.id === reply.body.id && m.status === 'sent'),
       { what: 'the reply to be marked sent' },

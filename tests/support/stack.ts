@@ -84,7 +84,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const apiUrl = await listen(apiApp);
 
   const smtp = createSmtpTransports();
-  const router = startRouter({ pool: db.pool, connection: workerRedis, producer, prefix, logger, sweepIntervalMs: options.sweepIntervalMs });
+  const router = startRouter({
+    pool: db.pool, connection: workerRedis, producer, prefix, logger, sweepIntervalMs: options.sweepIntervalMs,
+    publish: (channel, payload) => publisher.publish(channel, payload),
+  });
   const egress = startEgress({
     pool: db.pool,
     connection: workerRedis,

@@ -4,7 +4,7 @@ import { appendEvent } from './events.ts';
 import { nextSeq } from './messages.ts';
 
 export type InboundOutcome =
-  | { kind: 'stored'; conversationId: string; messageId: string; queueId: string | null; needsRouting: boolean; conversation: 'created' | 'reopened' | 'existing' }
+  | { kind: 'stored'; conversationId: string; messageId: string; seq: number; queueId: string | null; needsRouting: boolean; conversation: 'created' | 'reopened' | 'existing' }
   | { kind: 'duplicate'; messageId: string }
   | { kind: 'edited'; messageId: string }
   | { kind: 'deleted'; messageId: string }
@@ -154,6 +154,7 @@ async function storeMessage(tx: Queryable, event: InboundEvent): Promise<Inbound
     kind: 'stored',
     conversationId: conversation.id,
     messageId,
+    seq,
     queueId: conversation.queueId,
     needsRouting: conversation.routingState === 'queued',
     conversation: conversation.how,

@@ -9,7 +9,7 @@ import {
   VisitorMessageRequest,
   VisitorSessionRequest,
   webchatAdapter,
-  webchatFileUrl,
+  webchatWireMessage,
   type WebchatInboundInput,
 } from '@switchboard/channels';
 import { attachmentKindOf, type Attachment } from '@switchboard/contracts';
@@ -97,23 +97,8 @@ export function registerVisitorRoutes(app: FastifyInstance, deps: VisitorRouteDe
       afterSeq: query.after_seq,
       limit: query.limit,
     });
-    const ownPrefix = `${visitor.visitorId}:`;
     return {
-      items: rows.map((m) => ({
-        id: m.id,
-        seq: m.seq,
-        direction: m.direction,
-        text: m.text,
-        createdAt: m.createdAt.toISOString(),
-        status: m.status,
-        // lets the widget match its optimistic bubbles (normalize's externalMessageId is visitorId:clientMessageId)
-        clientMessageId: m.direction === 'in' && m.externalId?.startsWith(ownPrefix) ? m.externalId.slice(ownPrefix.length) : null,
-        attachments: m.attachments.flatMap((a) =>
-          a.externalId?.startsWith('blob:')
-            ? [{ fileName: a.fileName ?? 'file', contentType: a.mimeType ?? 'application/octet-stream', size: a.size ?? 0, url: webchatFileUrl(inbox.id, a.externalId.slice(5)) }]
-            : [],
-        ),
-      })),
+      items: rows.map((m) => ({ ...webchatWireMessage(m, inbox.id, visitor.visitorId), status: m.status })),
     };
   });
 }

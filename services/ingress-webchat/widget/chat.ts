@@ -122,7 +122,7 @@ export function createChat(api: Api, view: View, profile: { name?: string; email
   }
 
   function onFrame(frame: LiveFrame): void {
-    if (frame.type === 'message' && frame.message) add({ ...frame.message, direction: 'out' }, true);
+    if (frame.type === 'message' && frame.message) add({ ...frame.message, direction: frame.message.direction ?? 'out' }, true);
     else if (frame.type === 'typing') showTyping(frame.typing === true);
   }
 

@@ -6,7 +6,15 @@
 export interface LiveFrame {
   type: string;
   typing?: boolean;
-  message?: { id: string; seq?: number; text: string | null; attachments?: { fileName: string; contentType: string; size: number; url: string }[] };
+  message?: {
+    id: string;
+    seq?: number;
+    /** `in`: the visitor's own message sent from another tab (or this one); absent from older servers: an agent's. */
+    direction?: 'in' | 'out';
+    clientMessageId?: string | null;
+    text: string | null;
+    attachments?: { fileName: string; contentType: string; size: number; url: string }[];
+  };
 }
 
 export interface LiveOptions {

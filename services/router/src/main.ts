@@ -30,6 +30,7 @@ try {
     reconcileIntervalMs: env.ROUTER_RECONCILE_INTERVAL_MS,
     eventRetentionHours: env.EVENT_RETENTION_HOURS,
     metrics,
+    publish: (channel, payload) => producerRedis.publish(channel, payload),
   });
 
   const http = Fastify({ loggerInstance: logger });

@@ -9,6 +9,7 @@ import { applyOfflinePolicies, expireHeartbeats, reconcileLoad, wakeSnoozed } fr
 import { runPeriodically } from '@switchboard/runtime';
 import { deliverAutoReplies } from './auto-replies.ts';
 import { armSlaTimers } from './sla-timers.ts';
+import { echoToVisitor, type Publish } from './webchat-echo.ts';
 import { countDrift, observeAssigned, observeStored, timedPass, type RouterMetrics } from './metrics.ts';
 
 export interface RouterDeps {
@@ -30,6 +31,8 @@ export interface RouterDeps {
   eventRetentionHours?: number;
   /** Dispatch passes, conflicts, healed drift, inbound latency and job runs are recorded here (see metrics.ts). */
   metrics?: RouterMetrics;
+  /** Redis PUBLISH: a web-chat visitor's message is echoed to their other open tabs. */
+  publish?: Publish;
 }
 
 export interface Router {
@@ -41,7 +44,7 @@ export interface Router {
   close(): Promise<void>;
 }
 
-type Deps = Pick<RouterDeps, 'pool' | 'producer' | 'logger' | 'batch' | 'clock' | 'metrics'>;
+type Deps = Pick<RouterDeps, 'pool' | 'producer' | 'logger' | 'batch' | 'clock' | 'metrics' | 'publish'>;
 
 const clockOf = (deps: Deps) => deps.clock ?? systemClock;
 
@@ -58,7 +61,10 @@ export async function handleInbound(deps: Deps, event: InboundEvent): Promise<vo
     return { outcome, routing: await routeInbound(tx, input) };
   });
   deps.logger.debug({ eventId: event.eventId, outcome }, 'inbound recorded');
-  if (outcome.kind === 'stored') observeStored(deps.metrics, event, clockOf(deps).now());
+  if (outcome.kind === 'stored') {
+    observeStored(deps.metrics, event, clockOf(deps).now());
+    await echoToVisitor(deps.publish, deps.logger, event, outcome, clockOf(deps).now());
+  }
   // also after a duplicate: the first delivery may have stored the message and died before this
   if ((outcome.kind === 'stored' || outcome.kind === 'duplicate') && hasPlatformMedia(event)) {
     const job = { messageId: outcome.messageId, inboxId: event.inboxId, channel: event.channel };

@@ -13,8 +13,10 @@ export {
   VisitorSessionRequest,
   WebchatInbound,
   webchatFileUrl,
+  webchatWireMessage,
   WEBCHAT_MAX_TEXT_LENGTH,
   type WebchatFile,
+  type WebchatWireMessage,
   type WebchatInboundInput,
   type WebchatPush,
 } from './wire.ts';

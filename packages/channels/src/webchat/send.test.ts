@@ -23,7 +23,10 @@ describe('createWebchatSender', () => {
     expect(channel).toBe(`sb-webchat-${inbox.id}-v1`);
     expect(JSON.parse(payload)).toEqual({
       type: 'message',
-      message: { id: msg.messageId, seq: null, conversationId: msg.conversationId, text: 'Hello from support', createdAt: result.sentAt.toISOString(), attachments: [] },
+      message: {
+        id: msg.messageId, seq: null, conversationId: msg.conversationId, direction: 'out', text: 'Hello from support',
+        createdAt: result.sentAt.toISOString(), clientMessageId: null, attachments: [],
+      },
     });
     expect(result.externalMessageId).toBe(`out-${msg.messageId}`);
   });

@@ -27,8 +27,10 @@ export function createWebchatSender(deps: WebchatSenderDeps): Sender {
         id: msg.messageId,
         seq: msg.seq ?? null,
         conversationId: msg.conversationId,
+        direction: 'out',
         text: msg.text,
         createdAt: sentAt.toISOString(),
+        clientMessageId: null,
         // the widget downloads each file from ingress-webchat with the visitor's token
         attachments: files.map((f) => ({ fileName: f.fileName, contentType: f.contentType, size: f.size, url: webchatFileUrl(inbox.id, f.blobKey) })),
       },

@@ -89,10 +89,46 @@ export function webchatFileUrl(inboxId: string, blobKey: string): string {
   return `/webchat/${inboxId}/files/${blobKey}`;
 }
 
-/** Pushed to the visitor's pub/sub channel: an agent's reply, or an agent typing. */
-export type WebchatPush =
-  | {
-      type: 'message';
-      message: { id: string; seq: number | null; conversationId: string; text: string | null; createdAt: string; attachments: WebchatFile[] };
-    }
-  | { type: 'typing'; typing: boolean };
+/** A message as the widget shows it, in history pages and in pushes. */
+export interface WebchatWireMessage {
+  id: string;
+  seq: number | null;
+  conversationId?: string;
+  /** `in`: the visitor's own (another tab's, or this one's stored form); `out`: an agent's. */
+  direction: 'in' | 'out';
+  text: string | null;
+  createdAt: string;
+  /** The visitor's own messages: the id their widget gave it, to replace its optimistic bubble. */
+  clientMessageId: string | null;
+  attachments: WebchatFile[];
+}
+
+/** Pushed to the visitor's pub/sub channel: a message (an agent's reply, or the visitor's own from another tab), or an agent typing. */
+export type WebchatPush = { type: 'message'; message: WebchatWireMessage } | { type: 'typing'; typing: boolean };
+
+/**
+ * A stored message as the visitor's widget sees it: files as download links (only those in our
+ * blob store), and for the visitor's own messages the clientMessageId back from the
+ * `visitorId:clientMessageId` the normalizer made its external id.
+ */
+export function webchatWireMessage(
+  m: { id: string; seq: number | null; conversationId?: string; direction: 'in' | 'out'; text: string | null; createdAt: Date; externalId: string | null; attachments: readonly Attachment[] },
+  inboxId: string,
+  visitorId: string,
+): WebchatWireMessage {
+  const ownPrefix = `${visitorId}:`;
+  return {
+    id: m.id,
+    seq: m.seq,
+    ...(m.conversationId && { conversationId: m.conversationId }),
+    direction: m.direction,
+    text: m.text,
+    createdAt: m.createdAt.toISOString(),
+    clientMessageId: m.direction === 'in' && m.externalId?.startsWith(ownPrefix) ? m.externalId.slice(ownPrefix.length) : null,
+    attachments: m.attachments.flatMap((a) =>
+      a.externalId?.startsWith('blob:')
+        ? [{ fileName: a.fileName ?? 'file', contentType: a.mimeType ?? 'application/octet-stream', size: a.size ?? 0, url: webchatFileUrl(inboxId, a.externalId.slice('blob:'.length)) }]
+        : [],
+    ),
+  };
+}
