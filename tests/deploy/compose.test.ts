@@ -2,18 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
-import type { z } from 'zod';
 import { loadConfig, requiredKeys } from '@switchboard/config';
 import { createMetrics } from '@switchboard/runtime';
-import { apiEnv } from '@switchboard/api';
-import { egressEnv } from '@switchboard/egress';
-import { ingressEmailEnv } from '@switchboard/ingress-email';
-import { ingressTelegramEnv } from '@switchboard/ingress-telegram';
-import { ingressWebchatEnv } from '@switchboard/ingress-webchat';
-import { routerEnv } from '@switchboard/router';
-import { ingressMetaEnv } from '@switchboard/ingress-meta';
-import { ingressSmsEnv } from '@switchboard/ingress-sms';
-import { ingressWhatsAppEnv } from '@switchboard/ingress-whatsapp';
+import { SERVICE_ENVS } from './service-envs.ts';
 
 // No Docker engine runs in CI, so the compose file is checked against the code instead:
 // a renamed variable or a moved entry point fails here rather than at an operator's `up`.
@@ -22,17 +13,7 @@ const compose = parse(readFileSync(`${root}docker-compose.yml`, 'utf8'), { merge
   services: Record<string, { command?: string[]; ports?: string[]; environment?: Record<string, string>; healthcheck?: { test: string[] }; depends_on?: Record<string, { condition: string }> | string[]; restart?: string; profiles?: string[]; container_name?: string; volumes?: string[] }>;
 };
 
-const APPS: Record<string, z.ZodRawShape> = {
-  api: apiEnv,
-  'ingress-telegram': ingressTelegramEnv,
-  'ingress-webchat': ingressWebchatEnv,
-  'ingress-email': ingressEmailEnv,
-  'ingress-whatsapp': ingressWhatsAppEnv,
-  'ingress-meta': ingressMetaEnv,
-  'ingress-sms': ingressSmsEnv,
-  router: routerEnv,
-  egress: egressEnv,
-};
+const APPS = SERVICE_ENVS;
 
 /** What `${VAR:?msg}` / `${VAR:-default}` would become with the operator's variables set. */
 function interpolate(value: string): string {

@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
-import type { z } from 'zod';
 import { ScaledObject, TriggerAuthentication } from '@kubernetes-models/keda/keda.sh/v1alpha1';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
@@ -11,33 +10,16 @@ import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBu
 import { ConfigMap, Namespace, Secret, Service } from 'kubernetes-models/v1';
 import { blobStoreConfig, loadConfig, requiredKeys, type BlobEnv } from '@switchboard/config';
 import { ENABLED_CHANNELS, QUEUES } from '@switchboard/contracts';
-import { apiEnv } from '@switchboard/api';
-import { egressEnv } from '@switchboard/egress';
-import { ingressEmailEnv } from '@switchboard/ingress-email';
-import { ingressMetaEnv } from '@switchboard/ingress-meta';
-import { ingressSmsEnv } from '@switchboard/ingress-sms';
-import { ingressTelegramEnv } from '@switchboard/ingress-telegram';
-import { ingressWebchatEnv } from '@switchboard/ingress-webchat';
-import { ingressWhatsAppEnv } from '@switchboard/ingress-whatsapp';
-import { routerEnv } from '@switchboard/router';
 import { readYamlDocuments, renderKustomization, type K8sObject } from './kustomize.ts';
+import { ingressEmailEnv } from '@switchboard/ingress-email';
+import { SERVICE_ENVS } from './service-envs.ts';
 
 // kustomize and a cluster are not available here: k8s/ is rendered by tests/deploy/kustomize.ts,
 // every object is validated against the Kubernetes (and KEDA) API schemas of kubernetes-models,
 // and the wiring is checked against the code: config schemas, ports, probes, shutdown, queues.
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
-const APPS: Record<string, z.ZodRawShape> = {
-  api: apiEnv,
-  'ingress-telegram': ingressTelegramEnv,
-  'ingress-webchat': ingressWebchatEnv,
-  'ingress-email': ingressEmailEnv,
-  'ingress-whatsapp': ingressWhatsAppEnv,
-  'ingress-meta': ingressMetaEnv,
-  'ingress-sms': ingressSmsEnv,
-  router: routerEnv,
-  egress: egressEnv,
-};
+const APPS = SERVICE_ENVS;
 /** Queues each worker service consumes: KEDA scales it on their wait lists. */
 const CONSUMES: Record<string, string[]> = {
   router: ['inbound', 'routing'],

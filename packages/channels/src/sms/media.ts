@@ -3,6 +3,7 @@ import type { MediaFetcher } from '../contract.ts';
 import { request, retryAfterMs } from './http.ts';
 import { basicAuth, TWILIO_API_ROOT } from './twilio/send.ts';
 import { SmsConfig, SmsSecrets } from './wire.ts';
+import { readCapped } from '../shared/read-capped.ts';
 
 export interface SmsMediaFetcherDeps {
   /** Twilio REST root: media URLs must be on it, so the credentials go nowhere else. */
@@ -37,32 +38,7 @@ export function createSmsMediaFetcher(deps: SmsMediaFetcherDeps = {}): MediaFetc
     if (res.status >= 500) throw new RetryableError(`upstream_${res.status}`, `Twilio media answered HTTP ${res.status}`);
     if (res.status === 401 || res.status === 403) throw new PermanentError('channel_auth_failed', `Twilio media answered HTTP ${res.status}`);
     if (!res.ok) throw new PermanentError('media_not_found', `Twilio media answered HTTP ${res.status}`);
-    const declared = Number(res.headers.get('content-length') ?? Number.NaN);
-    if (declared > maxBytes) {
-      await res.body?.cancel();
-      throw new PermanentError('attachment_too_large', `the file has ${declared} bytes, the limit is ${maxBytes}`);
-    }
-    const bytes = await readAtMost(res, maxBytes);
+    const bytes = await readCapped(res, maxBytes, (error) => new RetryableError('network_error', 'the media download broke off', { cause: error }));
     return { bytes, contentType: res.headers.get('content-type')?.split(';')[0]?.trim() || attachment.mimeType || 'application/octet-stream' };
   };
-}
-
-/** The body, or PermanentError('attachment_too_large') as soon as it passes `maxBytes`. */
-async function readAtMost(res: Response, maxBytes: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  try {
-    for await (const chunk of res.body ?? []) {
-      total += chunk.length;
-      if (total > maxBytes) {
-        await res.body?.cancel().catch(() => undefined);
-        throw new PermanentError('attachment_too_large', `the file is over the limit of ${maxBytes} bytes`);
-      }
-      chunks.push(Buffer.from(chunk));
-    }
-  } catch (error) {
-    if (error instanceof PermanentError) throw error;
-    throw new RetryableError('network_error', 'the media download broke off', { cause: error });
-  }
-  return Buffer.concat(chunks);
 }
