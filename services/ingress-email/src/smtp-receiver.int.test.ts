@@ -2,9 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Redis } from 'ioredis';
 import { silentLogger } from '@switchboard/log';
 import { createProducer, createRedis, type Producer } from '@switchboard/queue';
-import {
-  createTestDatabase, dropQueuePrefix, fixtureText, metricCount, seedDesk, sendSmtp, testQueuePrefix, testRedisUrl, type TestDatabase,
-} from '@switchboard/testkit';
+import { closeDeadRedis, createTestDatabase, dropQueuePrefix, fixtureText, metricCount, seedDesk, sendSmtp, testQueuePrefix, testRedisUrl, type TestDatabase } from '@switchboard/testkit';
 import { createMetrics } from '@switchboard/runtime';
 import { startSmtpReceiver, type SmtpReceiver } from './smtp-receiver.ts';
 
@@ -76,8 +74,7 @@ describe('SMTP receiver', () => {
       expect(await mailCount(downMetrics, 'accepted')).toBe(0);
     } finally {
       await down.close();
-      await deadProducer.close().catch(() => {});
-      deadRedis.disconnect();
+      await closeDeadRedis(deadRedis, deadProducer);
     }
     expect(await queuedJobs()).toHaveLength(0);
 

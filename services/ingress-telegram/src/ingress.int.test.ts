@@ -4,10 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import { createInboxCache, createPool, type Pool } from '@switchboard/db';
 import { silentLogger } from '@switchboard/log';
 import { createProducer, createRedis, jobIdFor, type Producer } from '@switchboard/queue';
-import {
-  createTestDatabase, dropQueuePrefix, fixtureJson, fixtureText, metricCount, seedDesk, startFakeTelegram, testQueuePrefix, testRedisUrl, waitFor,
-  type Desk, type FakeTelegram, type TestDatabase,
-} from '@switchboard/testkit';
+import { closeDeadRedis, createTestDatabase, dropQueuePrefix, fixtureJson, fixtureText, metricCount, seedDesk, startFakeTelegram, testQueuePrefix, testRedisUrl, waitFor,
+  type Desk, type FakeTelegram, type TestDatabase } from '@switchboard/testkit';
 import { createMetrics } from '@switchboard/runtime';
 import { buildTelegramIngress } from './app.ts';
 import { startPollers } from './poller.ts';
@@ -107,9 +105,7 @@ describe('telegram webhook', () => {
     expect(res.statusCode).toBe(503);
     expect(res.headers['retry-after']).toBe('5');
     await degraded.close();
-    // closing queues on a connection that never came up rejects with its connection error
-    await deadProducer.close().catch(() => {});
-    deadRedis.disconnect();
+    await closeDeadRedis(deadRedis, deadProducer);
   });
 
   it('answers 503 when PostgreSQL is unreachable', async () => {
