@@ -54,40 +54,53 @@ export function telegramDeliveries(options: { count: number; customers: number; 
 
 /** What each pipeline is given: the same load for both. */
 export interface PhaseOptions {
+  /** Messages in the burst pass. */
   messages: number;
+  /** POSTs in flight in the burst pass. */
   concurrency: number;
   customers: number;
   warmup: number;
   warmupCustomers: number;
-  /** Messages per second of the paced pass; 0 skips it. */
-  rate: number;
+  /** Offered rates (messages per second) of the open-loop passes; empty skips them. */
+  rates: number[];
+  /** How long each open-loop pass offers its rate. */
+  rateSeconds: number;
   /** How long to wait for acknowledged messages to be stored before giving up. */
   timeoutMs: number;
 }
 
 /**
- * A measured pass: `burst` sends as fast as the pipeline acknowledges (the backlog it builds
- * shows in the end-to-end figures); `paced` offers a steady rate below capacity, so its
- * end-to-end figures are the pipeline's own latency rather than time spent queued.
+ * A measured pass: `burst` sends as fast as the pipeline acknowledges (its throughput is the
+ * pipeline's capacity; the backlog it builds shows in the end-to-end figures); a paced pass
+ * offers `rate` messages per second open-loop for `rateSeconds`, so its latencies are what a
+ * platform sending at that rate sees.
  */
 export interface Pass {
-  name: 'burst' | 'paced';
+  name: string;
+  /** 0 for the burst. */
   rate: number;
   deliveries: Delivery[];
 }
 
-/** The warm-up, then the passes, each on customers and message ids of its own so every message is new. */
-export function plan(options: PhaseOptions): { warmup: Delivery[]; passes: Pass[] } {
+/** The warm-up, then the passes (burst first, then `rates` in order), each on customers and message ids of its own so every message is new. */
+export function plan(options: PhaseOptions, rates: readonly number[] = options.rates): { warmup: Delivery[]; passes: Pass[] } {
   const warmup = telegramDeliveries({ count: options.warmup, customers: options.warmupCustomers, firstCustomer: 0, firstId: 1 });
-  const pass = (k: number, name: Pass['name'], rate: number): Pass => ({
-    name,
-    rate,
-    deliveries: telegramDeliveries({
-      count: options.messages,
-      customers: options.customers,
-      firstCustomer: options.warmupCustomers + k * options.customers,
-      firstId: options.warmup + k * options.messages + 1,
-    }),
-  });
-  return { warmup, passes: [pass(0, 'burst', 0), ...(options.rate > 0 ? [pass(1, 'paced', options.rate)] : [])] };
+  let firstCustomer = options.warmupCustomers;
+  let firstId = options.warmup + 1;
+  const pass = (name: string, rate: number, count: number): Pass => {
+    const customers = Math.min(options.customers, count);
+    const deliveries = telegramDeliveries({ count, customers, firstCustomer, firstId });
+    firstCustomer += customers;
+    firstId += count;
+    return { name, rate, deliveries };
+  };
+  return {
+    warmup,
+    passes: [pass('burst', 0, options.messages), ...rates.map((rate) => pass(`${rate}/s`, rate, Math.max(1, Math.round(rate * options.rateSeconds))))],
+  };
+}
+
+/** Conversations the plan opens (one per customer): what the agents' capacity must cover. */
+export function conversationsIn(p: { warmup: Delivery[]; passes: Pass[] }): number {
+  return new Set([...p.warmup, ...p.passes.flatMap((x) => x.deliveries)].map((d) => d.chatId)).size;
 }

@@ -2,9 +2,10 @@ import { createPool } from '@switchboard/db';
 import { createRedis, waitForRedis } from '@switchboard/queue';
 import { Queue, Worker } from 'bullmq';
 import Fastify from 'fastify';
-import { plan, type Pass, type PhaseOptions } from './deliveries.ts';
+import { plan, type PhaseOptions } from './deliveries.ts';
 import { listen, until, wallToMonotonic } from './listen.ts';
 import { drive, failIfRejected } from './load.ts';
+import { openLoop } from './open-loop.ts';
 import { Teardown, type BenchInfra } from './setup.ts';
 import { phaseFigures, type PhaseResult } from './stats.ts';
 
@@ -17,6 +18,7 @@ const CHANNEL = 'bench_floor';
 
 export interface FloorResult {
   burst: PhaseResult;
+  /** Open loop at the highest offered rate. */
   paced: PhaseResult | undefined;
 }
 
@@ -81,17 +83,18 @@ async function measureFloor(infra: BenchInfra, options: PhaseOptions, teardown: 
   teardown.add('floor listener', () => listener.close());
   const rows = async () => (await pool.query<{ n: number }>(`select count(*)::int as n from ${TABLE}`)).rows[0]!.n;
 
-  const { warmup, passes } = plan(options);
+  const top = Math.max(0, ...options.rates);
+  const { warmup, passes } = plan(options, top > 0 ? [top] : []);
   const warm = await drive(url, {}, warmup, options.concurrency);
   failIfRejected('floor, warm-up', warm);
   let expected = warm.sentAt.size;
   await until(async () => (await rows()) >= expected, 'the floor warm-up to be stored', options.timeoutMs);
 
-  const results: Partial<Record<Pass['name'], PhaseResult>> = {};
+  const results: Record<string, PhaseResult> = {};
   for (const pass of passes) {
     listener.reset();
     const toMonotonic = wallToMonotonic();
-    const run = await drive(url, {}, pass.deliveries, options.concurrency, pass.rate);
+    const run = pass.rate > 0 ? await openLoop(url, {}, pass.deliveries, pass.rate) : await drive(url, {}, pass.deliveries, options.concurrency);
     failIfRejected(`floor, ${pass.name}`, run);
     expected += run.sentAt.size;
     await until(async () => (await rows()) >= expected, `the floor's ${pass.name} messages to be stored`, options.timeoutMs);
@@ -102,5 +105,5 @@ async function measureFloor(infra: BenchInfra, options: PhaseOptions, teardown: 
     const createdAt = new Map(created.rows.map((r) => [r.externalId, toMonotonic(r.ms)]));
     results[pass.name] = phaseFigures(run, pass, options, listener.seen, createdAt);
   }
-  return { burst: results.burst!, paced: results.paced };
+  return { burst: results.burst!, paced: top > 0 ? results[`${top}/s`] : undefined };
 }

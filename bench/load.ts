@@ -54,7 +54,7 @@ export async function drive(target: string, headers: Record<string, string>, del
   return result;
 }
 
-function post(agent: http.Agent, url: URL, headers: Record<string, string>, body: string): Promise<{ status: number; body: string }> {
+export function post(agent: http.Agent, url: URL, headers: Record<string, string>, body: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve) => {
     const req = http.request(
       {

@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { EVENTS_CHANNEL } from '@switchboard/db';
 import { silentLogger } from '@switchboard/log';
 import { ADMIN_TOKEN, apiClient, setUpDesk, startStack, type Stack } from '../tests/support/stack.ts';
-import { plan, type Delivery, type Pass, type PhaseOptions } from './deliveries.ts';
+import { conversationsIn, plan, type Delivery, type Pass, type PhaseOptions } from './deliveries.ts';
 import { listen, until, wallToMonotonic } from './listen.ts';
 import { drive, failIfRejected, type DriveResult } from './load.ts';
+import { openLoop } from './open-loop.ts';
 import { Teardown } from './setup.ts';
 import { perSecond, phaseFigures, summarize, type PhaseResult, type Summary } from './stats.ts';
 
@@ -20,11 +21,14 @@ export interface SwitchboardPass extends PhaseResult {
   firstMessageToAssigned: Summary;
   /** The same, ending at assignments.started_at (the start of the assigning transaction). */
   firstMessageToAssignedByStartedAt: Summary;
+  /** Per conversation: its first message's message.created commit until its conversation.assigned commit. */
+  storedToAssigned: Summary;
 }
 
 export interface SwitchboardResult {
   burst: SwitchboardPass;
-  paced: SwitchboardPass | undefined;
+  /** One open-loop pass per offered rate, in the order of `options.rates`. */
+  paced: SwitchboardPass[];
 }
 
 /**
@@ -44,7 +48,8 @@ export async function runSwitchboard(options: PhaseOptions, parent: Teardown): P
 async function measureSwitchboard(options: PhaseOptions, teardown: Teardown): Promise<SwitchboardResult> {
   const stack = await startStack({ logger: silentLogger() });
   teardown.add('stack', () => stack.close());
-  const conversations = options.warmupCustomers + options.customers * (options.rate > 0 ? 2 : 1);
+  const planned = plan(options);
+  const conversations = conversationsIn(planned);
   const desk = await setUpDesk(stack, { agents: AGENTS, capacity: Math.ceil(conversations / AGENTS) + 1 });
   const webhookSecret = randomBytes(24).toString('base64url');
   const inbox = await apiClient(stack.urls.api, ADMIN_TOKEN).post('/api/v1/inboxes', {
@@ -81,22 +86,23 @@ async function measureSwitchboard(options: PhaseOptions, teardown: Teardown): Pr
     });
   };
 
-  const { warmup, passes } = plan(options);
+  const { warmup, passes } = planned;
   const warm = await drive(url, headers, warmup, options.concurrency);
   failIfRejected('switchboard, warm-up', warm);
   await settled(warm, warmup, 'the warm-up to be stored and assigned');
 
-  const results: Partial<Record<Pass['name'], SwitchboardPass>> = {};
+  const results: SwitchboardPass[] = [];
   for (const pass of passes) {
     listener.reset();
     const toMonotonic = wallToMonotonic();
-    const run = await drive(url, headers, pass.deliveries, options.concurrency, pass.rate);
+    const run = pass.rate > 0 ? await openLoop(url, headers, pass.deliveries, pass.rate) : await drive(url, headers, pass.deliveries, options.concurrency);
     failIfRejected(`switchboard, ${pass.name}`, run);
     await settled(run, pass.deliveries, `the ${pass.name} messages to be stored and assigned`);
     await listener.drain();
-    results[pass.name] = await collect(stack, inboxId, run, pass, options, listener.seen, toMonotonic);
+    results.push(await collect(stack, inboxId, run, pass, options, listener.seen, toMonotonic));
   }
-  return { burst: results.burst!, paced: results.paced };
+  const [burst, ...paced] = results;
+  return { burst: burst!, paced };
 }
 
 async function collect(
@@ -142,6 +148,7 @@ async function collect(
   // a message is ready for an agent once it is stored and its conversation is assigned
   const conversationOf = new Map(messages.rows.map((m) => [m.externalId, m.conversationId]));
   const firstSent = new Map<string, number>();
+  const firstMessage = new Map<string, string>();
   const ready: number[] = [];
   let lastReady = 0;
   for (const [externalId, sent] of run.sentAt) {
@@ -151,13 +158,19 @@ async function collect(
     const at = Math.max(storedAt.get(externalId)!, assigned);
     ready.push(at - sent);
     lastReady = Math.max(lastReady, at);
-    firstSent.set(conversationId, Math.min(firstSent.get(conversationId) ?? Number.POSITIVE_INFINITY, sent));
+    if (sent < (firstSent.get(conversationId) ?? Number.POSITIVE_INFINITY)) {
+      firstSent.set(conversationId, sent);
+      firstMessage.set(conversationId, externalId);
+    }
   }
   const toAssigned: number[] = [];
   const toStarted: number[] = [];
+  const storedToAssigned: number[] = [];
   for (const [conversationId, sent] of firstSent) {
-    toAssigned.push(assignedAt.get(conversationId)! - sent);
+    const assigned = assignedAt.get(conversationId)!;
+    toAssigned.push(assigned - sent);
     toStarted.push(startedAt.get(conversationId)! - sent);
+    storedToAssigned.push(assigned - storedAt.get(firstMessage.get(conversationId)!)!);
   }
   return {
     ...base,
@@ -166,5 +179,6 @@ async function collect(
     readyPerSecond: perSecond(ready.length, run.firstSend, lastReady),
     firstMessageToAssigned: summarize(toAssigned),
     firstMessageToAssignedByStartedAt: summarize(toStarted),
+    storedToAssigned: summarize(storedToAssigned),
   };
 }

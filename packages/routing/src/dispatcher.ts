@@ -9,7 +9,7 @@ export { advanceStep, MAX_OVERFLOW_DEPTH, overflow } from './escalation.ts';
 export interface DispatchResult {
   /** Another dispatcher holds this queue; the caller should try again shortly. */
   busy: boolean;
-  /** Waiting conversations looked at; equal to the batch size means more may be waiting. */
+  /** Waiting conversations looked at (a pass stops early once every online member had its fairness burst). */
   scanned: number;
   assigned: { conversationId: string; agentId: string }[];
   offered: { conversationId: string; agentId: string; offerId: string; expiresAt: Date }[];
@@ -70,9 +70,14 @@ async function runPass(client: PoolClient, queueId: string, now: Date, batch: nu
       limit $2`,
     [queueId, batch],
   );
-  result.scanned = ids.length;
+  const online = await onlineMembers(client, queueId);
   const given = new Map<string, number>();
   for (const { id } of ids) {
+    // Every online member has had its share of this pass: no later conversation can be placed
+    // before the next pass (which the caller runs, since this one placed work). Routing them
+    // now would only lock each in a transaction of its own and commit it: a WAL flush apiece.
+    if (online.length > 0 && online.every((agentId) => (given.get(agentId) ?? 0) >= queue.fairnessBurst)) break;
+    result.scanned++;
     const out = await routeInTransaction(client, queue, id, now, given);
     result.assigned.push(...out.assigned);
     result.offered.push(...out.offered);
@@ -83,6 +88,15 @@ async function runPass(client: PoolClient, queueId: string, now: Date, batch: nu
   }
   result.movedTo = [...new Set(result.movedTo)];
   return result;
+}
+
+/** The queue's members who are online: the only ones a dispatch pass can give work to. */
+async function onlineMembers(client: PoolClient, queueId: string): Promise<string[]> {
+  const { rows } = await client.query<{ agentId: string }>(
+    `select m.agent_id as "agentId" from queue_members m join agent_presence p on p.agent_id = m.agent_id where m.queue_id = $1 and p.status = 'online'`,
+    [queueId],
+  );
+  return rows.map((r) => r.agentId);
 }
 
 /** PostgreSQL errors that mean "lost a race", not "broken": deadlock victim, serialization, lock timeout, unique offer. */
