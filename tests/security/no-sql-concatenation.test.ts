@@ -19,6 +19,7 @@ const ALLOWED: Record<string, string> = {
   "SELECT_CONVERSATION.replace( ' as contact', ` as contact, to_char(c.created_at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') as position`, )":
     'the constant select list with a constant column added',
   SELECT_MESSAGE: 'constant select list of packages/db/src/messages.ts',
+  ANNOUNCE_STATUS: 'constant outbox fragment of packages/db/src/delivery.ts ($1/$2 placeholders)',
   SELECT_QUEUE: 'constant select list of packages/db/src/queues.ts',
   SELECT_TOKEN: 'constant select list of packages/db/src/tokens.ts',
   SELECT_UPLOAD: 'constant select list of packages/db/src/uploads.ts',

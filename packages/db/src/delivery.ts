@@ -1,6 +1,6 @@
 import type { Attachment } from '@switchboard/contracts';
 import type { Queryable } from './pool.ts';
-import { appendEvent } from './events.ts';
+import { EVENTS_CHANNEL } from './events.ts';
 
 /** Everything egress needs to deliver one reply. */
 export interface OutboundDelivery {
@@ -78,45 +78,46 @@ export async function claimForSending(db: Queryable, messageId: string, options:
 export const DELIVERY_UNCERTAIN = 'delivery_uncertain';
 
 /**
+ * Closes a `with m as (update messages ... returning conversation_id` statement: the
+ * `message.status` event ($1, the payload) goes into the outbox, and NOTIFY ($2) is queued, in the
+ * same statement as the change. The change never commits without its event, and it costs one
+ * commit, not two. The statement returns a row only when the update changed the message.
+ */
+const ANNOUNCE_STATUS = `),
+  e as (insert into events(type, conversation_id, payload) select 'message.status', conversation_id, $1::jsonb from m returning id)
+  select m.conversation_id as "conversationId", pg_notify($2, e.id::text) from m, e`;
+
+/**
  * An interrupted send on a channel without idempotency: at most once. The agent is told the
  * customer may or may not have the reply, instead of the customer possibly getting it twice.
  */
 export async function markDeliveryUncertain(db: Queryable, messageId: string): Promise<void> {
   const message = 'egress stopped while sending this reply, so whether the customer received it is unknown; it was not resent to avoid a duplicate';
-  const { rows } = await db.query<{ conversationId: string }>(
-    `update messages set status = 'failed', error_code = $2, error_message = $3, updated_at = now()
-      where id = $1 and status = 'sending' returning conversation_id as "conversationId"`,
-    [messageId, DELIVERY_UNCERTAIN, message],
+  const payload = { messageId, status: 'failed', errorCode: DELIVERY_UNCERTAIN, error: message };
+  await db.query(
+    `with m as (update messages set status = 'failed', error_code = $4, error_message = $5, updated_at = now()
+      where id = $3 and status = 'sending' returning conversation_id${ANNOUNCE_STATUS}`,
+    [payload, EVENTS_CHANNEL, messageId, DELIVERY_UNCERTAIN, message],
   );
-  if (rows[0]) {
-    await appendEvent(db, { type: 'message.status', conversationId: rows[0].conversationId, payload: { messageId, status: 'failed', errorCode: DELIVERY_UNCERTAIN, error: message } });
-  }
 }
 
 export async function markSent(db: Queryable, messageId: string, externalId: string, sentAt: Date): Promise<void> {
-  const { rows } = await db.query<{ conversationId: string }>(
+  await db.query(
     // a send that outlived its job's lock may finish after a second job flagged it uncertain: the
     // platform's answer is the truer word
-    `update messages set status = 'sent', external_id = $2, sent_at = $3, error_code = null, error_message = null, updated_at = now()
-      where id = $1 and (status in ('queued', 'sending') or (status = 'failed' and error_code = $4))
-      returning conversation_id as "conversationId"`,
-    [messageId, externalId, sentAt, DELIVERY_UNCERTAIN],
+    `with m as (update messages set status = 'sent', external_id = $4, sent_at = $5, error_code = null, error_message = null, updated_at = now()
+      where id = $3 and (status in ('queued', 'sending') or (status = 'failed' and error_code = $6)) returning conversation_id${ANNOUNCE_STATUS}`,
+    [{ messageId, status: 'sent', externalId }, EVENTS_CHANNEL, messageId, externalId, sentAt, DELIVERY_UNCERTAIN],
   );
-  if (rows[0]) {
-    await appendEvent(db, { type: 'message.status', conversationId: rows[0].conversationId, payload: { messageId, status: 'sent', externalId } });
-  }
 }
 
 /** A failure that retrying cannot fix: the agent is told through the event stream. */
 export async function markFailed(db: Queryable, messageId: string, code: string, message: string): Promise<void> {
-  const { rows } = await db.query<{ conversationId: string }>(
-    `update messages set status = 'failed', error_code = $2, error_message = $3, updated_at = now()
-      where id = $1 and status in ('queued', 'sending') returning conversation_id as "conversationId"`,
-    [messageId, code, message],
+  await db.query(
+    `with m as (update messages set status = 'failed', error_code = $4, error_message = $5, updated_at = now()
+      where id = $3 and status in ('queued', 'sending') returning conversation_id${ANNOUNCE_STATUS}`,
+    [{ messageId, status: 'failed', errorCode: code, error: message }, EVENTS_CHANNEL, messageId, code, message],
   );
-  if (rows[0]) {
-    await appendEvent(db, { type: 'message.status', conversationId: rows[0].conversationId, payload: { messageId, status: 'failed', errorCode: code, error: message } });
-  }
 }
 
 /**
@@ -124,14 +125,18 @@ export async function markFailed(db: Queryable, messageId: string, code: string,
  * `notify`, agents are told it is retrying and why (a platform outage); pacing delays are not news.
  */
 export async function markRetrying(db: Queryable, messageId: string, code: string, message: string, options: { notify?: boolean } = {}): Promise<void> {
-  const { rows } = await db.query<{ conversationId: string }>(
-    `update messages set status = 'queued', error_code = $2, error_message = $3, updated_at = now() where id = $1 and status = 'sending'
-     returning conversation_id as "conversationId"`,
-    [messageId, code, message],
-  );
-  if (rows[0] && options.notify) {
-    await appendEvent(db, { type: 'message.status', conversationId: rows[0].conversationId, payload: { messageId, status: 'queued', retrying: true, errorCode: code, error: message } });
+  if (!options.notify) {
+    await db.query(
+      `update messages set status = 'queued', error_code = $2, error_message = $3, updated_at = now() where id = $1 and status = 'sending'`,
+      [messageId, code, message],
+    );
+    return;
   }
+  await db.query(
+    `with m as (update messages set status = 'queued', error_code = $4, error_message = $5, updated_at = now()
+      where id = $3 and status = 'sending' returning conversation_id${ANNOUNCE_STATUS}`,
+    [{ messageId, status: 'queued', retrying: true, errorCode: code, error: message }, EVENTS_CHANNEL, messageId, code, message],
+  );
 }
 
 /** The platform says we can no longer write to this person (bot blocked, STOP). */
@@ -147,12 +152,10 @@ export async function markContactUnreachable(db: Queryable, inboxId: string, ext
  * `delivered` reply, since the bounce is the later and truer word on its fate.
  */
 export async function markBounced(db: Queryable, messageId: string, message: string): Promise<boolean> {
-  const { rows } = await db.query<{ conversationId: string }>(
-    `update messages set status = 'failed', error_code = 'bounced', error_message = $2, updated_at = now()
-      where id = $1 and direction = 'out' and status <> 'failed' returning conversation_id as "conversationId"`,
-    [messageId, message.slice(0, 2000)],
+  const { rows } = await db.query(
+    `with m as (update messages set status = 'failed', error_code = 'bounced', error_message = $4, updated_at = now()
+      where id = $3 and direction = 'out' and status <> 'failed' returning conversation_id${ANNOUNCE_STATUS}`,
+    [{ messageId, status: 'failed', errorCode: 'bounced', error: message }, EVENTS_CHANNEL, messageId, message.slice(0, 2000)],
   );
-  if (!rows[0]) return false;
-  await appendEvent(db, { type: 'message.status', conversationId: rows[0].conversationId, payload: { messageId, status: 'failed', errorCode: 'bounced', error: message } });
-  return true;
+  return rows.length > 0;
 }
