@@ -18,3 +18,12 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, options.intervalMs ?? 25));
   }
 }
+
+/**
+ * Waits out the end of a fixed counting window (countInWindow) when fewer than `marginMs` of it
+ * remain, so a test counting requests against a limit never sees its count reset half-way.
+ */
+export async function clearOfWindowEdge(windowMs: number, marginMs = 5_000): Promise<void> {
+  const left = windowMs - (Date.now() % windowMs);
+  if (left < marginMs) await new Promise((r) => setTimeout(r, left + 50));
+}

@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { createInbox, type Inbox } from '@switchboard/db';
 import { silentLogger } from '@switchboard/log';
 import { createRedis } from '@switchboard/queue';
-import { testRedisUrl } from '@switchboard/testkit';
+import { clearOfWindowEdge, testRedisUrl } from '@switchboard/testkit';
 import { buildWebchatIngress } from './app.ts';
 import { startHarness, type Harness } from './test-harness.ts';
 
@@ -36,6 +36,9 @@ const newSession = (ip: string) => app.inject({ method: 'POST', url: `/webchat/$
 const send = (ip: string, token: string, id: string) =>
   app.inject({ method: 'POST', url: `/webchat/${inbox.id}/messages`, payload: { clientMessageId: id, text: 'hi' }, headers: { ...from(ip), authorization: `Bearer ${token}` } });
 const testIp = () => `10.${randomBytes(1)[0]}.${randomBytes(1)[0]}.${randomBytes(1)[0]}`;
+
+// the limits count per fixed minute: a test that straddled a minute would see its count reset
+beforeEach(() => clearOfWindowEdge(60_000));
 
 describe('web-chat rate limits', () => {
   it('limits new sessions per IP with 429 and Retry-After, other IPs unaffected', async () => {
