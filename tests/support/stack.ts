@@ -66,7 +66,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const blobDir = await mkdtemp(join(tmpdir(), 'sb-stack-blobs-'));
   const blobs = createLocalBlobStore({ dir: blobDir, maxBytes: 5 * 1024 * 1024 });
 
-  const telegramApp = await buildTelegramIngress({ pool: db.pool, producer, inboxes, logger, readiness });
+  const telegramApp = await buildTelegramIngress({ pool: db.pool, producer, inboxes, logger, readiness, apiRoot: telegram.apiRoot });
   const webchatApp = await buildWebchatIngress({ pool: db.pool, producer, subscriber, secretBox: box, logger, readiness, demo: true, blobs });
   const telegramUrl = await listen(telegramApp);
   const webchatUrl = await listen(webchatApp);

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { ChannelId, InboundEvent } from '@switchboard/contracts';
+import type { ChannelId, InboundEvent, SurveyKind } from '@switchboard/contracts';
 
 /** What an ingress hands to `verify`: the request as received, body as raw bytes. */
 export interface InboundRequest {
@@ -48,6 +48,17 @@ export interface OutboundMessage {
   /** Send this template instead of free text (re-opens a closed WhatsApp window). */
   template?: MessageTemplate | null;
   replyToExternalId?: string | null;
+  /** This message asks a CSAT/NPS survey: the sender renders its answer buttons (Telegram keyboard, web-chat frame). */
+  survey?: OutboundSurvey | null;
+}
+
+/** A survey to render with a message; answers come back as `survey_answer` events naming `id`. */
+export interface OutboundSurvey {
+  id: string;
+  asks: readonly SurveyKind[];
+  acceptsComment: boolean;
+  /** ISO 8601: answers after this are rejected. */
+  expiresAt: string;
 }
 
 export interface SendResult {

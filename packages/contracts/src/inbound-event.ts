@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ChannelId } from './channels.ts';
+import { SurveyAnswer } from './surveys.ts';
 
 /** Platform ids are strings: several platforms use integers beyond 2^53. */
 const Id = z.string().min(1).max(512);
@@ -47,7 +48,7 @@ export const CallbackRequest = z.object({
 });
 export type CallbackRequest = z.infer<typeof CallbackRequest>;
 
-export const InboundEventType = z.enum(['message', 'message_edited', 'message_deleted', 'reaction', 'delivery_status', 'callback_request', 'call']);
+export const InboundEventType = z.enum(['message', 'message_edited', 'message_deleted', 'reaction', 'delivery_status', 'callback_request', 'call', 'survey_answer']);
 
 /**
  * The one shape every channel normalizes to. `eventId` is derived from the inbox and the
@@ -89,6 +90,8 @@ export const InboundEvent = z.object({
   reaction: z.object({ emoji: z.string().max(64).nullable().describe('null: the reaction was removed') }).optional(),
   /** A `callback_request`: whom to call and when; it opens a conversation of kind `callback`. */
   callback: CallbackRequest.optional(),
+  /** A `survey_answer` (a Telegram inline-keyboard press, ...): not a message; the router records it on the survey. */
+  survey: SurveyAnswer.optional(),
   /** ISO-8601 times. */
   sentAt: z.iso.datetime({ offset: true }),
   /**

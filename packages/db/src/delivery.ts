@@ -1,5 +1,6 @@
 import type { Attachment } from '@switchboard/contracts';
 import type { Queryable } from './pool.ts';
+import type { SurveyPrompt } from './surveys.ts';
 import { EVENTS_CHANNEL } from './events.ts';
 
 /** Everything egress needs to deliver one reply. */
@@ -15,12 +16,17 @@ export interface OutboundDelivery {
   template: { name: string; language: string; parameters?: string[] } | null;
   recipientExternalId: string;
   threadExternalId: string;
+  /** The survey this message asks (its sender adds the buttons), or null for an ordinary reply. */
+  survey: SurveyPrompt | null;
 }
 
 export async function loadDelivery(db: Queryable, messageId: string): Promise<OutboundDelivery | undefined> {
   const { rows } = await db.query(
     `select m.id as "messageId", m.conversation_id as "conversationId", m.inbox_id as "inboxId", c.channel,
-            m.seq::int as seq, m.status, m.text, m.attachments, m.template, ci.external_id as "recipientExternalId", c.thread_key as "threadExternalId"
+            m.seq::int as seq, m.status, m.text, m.attachments, m.template, ci.external_id as "recipientExternalId", c.thread_key as "threadExternalId",
+            (select json_build_object('id', s.id, 'asks', s.asks, 'acceptsComment', s.accepts_comment,
+                                      'expiresAt', to_char(s.expires_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+               from surveys s where s.message_id = m.id) as survey
        from messages m
        join conversations c on c.id = m.conversation_id
        -- the identity the conversation arrived on: after a merge the contact may have several in

@@ -2,6 +2,7 @@ import type { InboundEvent } from '@switchboard/contracts';
 import type { Queryable } from './pool.ts';
 import { appendEvent } from './events.ts';
 import { nextSeq } from './messages.ts';
+import { recordSurveyAnswer, type SurveyAnswerOutcome } from './surveys.ts';
 
 export type InboundOutcome =
   | { kind: 'stored'; conversationId: string; messageId: string; seq: number; queueId: string | null; needsRouting: boolean; conversation: 'created' | 'reopened' | 'existing' }
@@ -10,6 +11,7 @@ export type InboundOutcome =
   | { kind: 'deleted'; messageId: string }
   | { kind: 'reaction'; messageId: string }
   | { kind: 'status'; messageId: string | null }
+  | { kind: 'survey'; outcome: SurveyAnswerOutcome }
   | { kind: 'ignored'; reason: string };
 
 /**
@@ -31,6 +33,8 @@ export async function recordInbound(tx: Queryable, event: InboundEvent): Promise
       return applyReaction(tx, event);
     case 'delivery_status':
       return applyStatus(tx, event);
+    case 'survey_answer':
+      return applySurveyAnswer(tx, event);
   }
 }
 
@@ -239,6 +243,13 @@ async function applyReaction(tx: Queryable, event: InboundEvent): Promise<Inboun
     payload: { messageId: rows[0].id, emoji: event.reaction?.emoji ?? null, by: event.sender.externalId },
   });
   return { kind: 'reaction', messageId: rows[0].id };
+}
+
+/** A survey answer from the survey's own thread only: the thread of the event, not a survey id alone, names the customer. */
+async function applySurveyAnswer(tx: Queryable, event: InboundEvent): Promise<InboundOutcome> {
+  if (!event.survey) return { kind: 'ignored', reason: 'survey answer without an answer' };
+  const input = { answer: event.survey, inboxId: event.inboxId, threadKey: event.thread.externalId, via: `${event.channel}_survey`, now: new Date(event.receivedAt) };
+  return { kind: 'survey', outcome: await recordSurveyAnswer(tx, input) };
 }
 
 const STATE_RANK: Record<string, number> = { queued: 0, sending: 1, sent: 2, delivered: 3, read: 4 };

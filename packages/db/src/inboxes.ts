@@ -9,19 +9,21 @@ export interface Inbox {
   name: string;
   config: Record<string, unknown>;
   defaultQueueId: string | null;
+  /** CSAT/NPS survey settings (SurveySettings in contracts); null: surveys off. */
+  survey: Record<string, unknown> | null;
   createdAt: Date;
 }
 
-const COLUMNS = `id, channel, name, config, default_queue_id as "defaultQueueId", created_at as "createdAt"`;
+const COLUMNS = `id, channel, name, config, default_queue_id as "defaultQueueId", survey_settings as survey, created_at as "createdAt"`;
 
 export async function createInbox(
   db: Queryable,
   box: SecretBox,
-  input: { channel: ChannelId; name: string; config: Record<string, unknown>; secrets: Record<string, unknown>; defaultQueueId: string | null },
+  input: { channel: ChannelId; name: string; config: Record<string, unknown>; secrets: Record<string, unknown>; defaultQueueId: string | null; survey?: Record<string, unknown> | null },
 ): Promise<Inbox> {
   const { rows } = await db.query(
-    `insert into inboxes(channel, name, config, secrets, default_queue_id) values ($1, $2, $3, $4, $5) returning ${COLUMNS}`,
-    [input.channel, input.name, input.config, box.seal(input.secrets), input.defaultQueueId],
+    `insert into inboxes(channel, name, config, secrets, default_queue_id, survey_settings) values ($1, $2, $3, $4, $5, $6) returning ${COLUMNS}`,
+    [input.channel, input.name, input.config, box.seal(input.secrets), input.defaultQueueId, input.survey ? JSON.stringify(input.survey) : null],
   );
   return rows[0] as Inbox;
 }

@@ -18,3 +18,5 @@ export * from './audit.ts';
 export * from './webhooks.ts';
 export * from './conversation-tools.ts';
 export * from './contacts.ts';
+export * from './surveys.ts';
+export * from './conversation-metrics.ts';

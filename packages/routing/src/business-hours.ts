@@ -18,6 +18,7 @@ export interface Calendar {
 /** How far ahead a calendar is searched for open time before it counts as never open. */
 const HORIZON_DAYS = 800;
 const DAY_MS = 86_400_000;
+const CHUNK_MS = (HORIZON_DAYS - 2) * DAY_MS;
 
 function minutesOf(hhmm: string): number {
   const m = /^(\d{1,2}):(\d{2})$/.exec(hhmm);
@@ -89,9 +90,13 @@ export function businessSecondsBetween(from: Date, to: Date, calendar: Calendar 
   if (end <= from.getTime()) return 0;
   if (!calendar) return (end - from.getTime()) / 1000;
   let total = 0;
-  for (const [open, close] of openIntervals(from, calendar)) {
-    if (open >= end) break;
-    total += Math.min(close, end) - open;
+  // openIntervals looks HORIZON_DAYS ahead: a longer span is summed in chunks (the first interval of each is clipped to its start)
+  for (let start = from.getTime(); start < end; start += CHUNK_MS) {
+    const stop = Math.min(end, start + CHUNK_MS);
+    for (const [open, close] of openIntervals(new Date(start), calendar)) {
+      if (open >= stop) break;
+      total += Math.min(close, stop) - open;
+    }
   }
   return total / 1000;
 }

@@ -29,3 +29,6 @@ export * from './position.ts';
 export * from './stats.ts';
 export * from './snooze.ts';
 export * from './reopen.ts';
+export * from './survey.ts';
+export * from './conversation-metrics.ts';
+export * from './record-metrics.ts';

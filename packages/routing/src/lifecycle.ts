@@ -1,7 +1,9 @@
 import { agentQueueIds, appendEvent, type PoolClient } from '@switchboard/db';
 import { releaseActive, type Hold } from './capacity.ts';
+import { recordConversationMetrics } from './record-metrics.ts';
 import { rescindConversationOffer } from './rescind.ts';
 import { settleSlaOnResolve } from './sla.ts';
+import { openSurvey, type SurveyMessage } from './survey.ts';
 
 /**
  * Resolves a conversation: pending offer rescinded, the assignee's units released, history
@@ -9,7 +11,7 @@ import { settleSlaOnResolve } from './sla.ts';
  * dispatched (every queue of the freed agent, and the conversation's own), or undefined if it
  * was already resolved (resolving twice is harmless).
  */
-export async function resolveConversation(tx: PoolClient, id: string, by: { agentId: string | null }, now: Date): Promise<{ freedQueueIds: string[] } | undefined> {
+export async function resolveConversation(tx: PoolClient, id: string, by: { agentId: string | null }, now: Date): Promise<{ freedQueueIds: string[]; survey?: SurveyMessage } | undefined> {
   const { rows } = await tx.query<{ assigneeId: string | null; pool: string | null; cost: number | null; queueId: string | null }>(
     `select assignee_id as "assigneeId", load_pool as pool, load_cost as cost, queue_id as "queueId"
        from conversations where id = $1 and status <> 'resolved' for update`,
@@ -24,6 +26,8 @@ export async function resolveConversation(tx: PoolClient, id: string, by: { agen
       where id = $1`,
     [id, now],
   );
+  await recordConversationMetrics(tx, id, now);
+  const survey = await openSurvey(tx, id, now);
   if (row.assigneeId && row.pool) await releaseActive(tx, { agentId: row.assigneeId, pool: row.pool, cost: row.cost ?? 1 });
   await settleSlaOnResolve(tx, id, now);
   if (row.assigneeId) {
@@ -31,7 +35,7 @@ export async function resolveConversation(tx: PoolClient, id: string, by: { agen
     for (const q of await agentQueueIds(tx, row.assigneeId)) freed.add(q);
   }
   await appendEvent(tx, { type: 'conversation.resolved', conversationId: id, agentId: by.agentId, payload: { previousAssigneeId: row.assigneeId } });
-  return { freedQueueIds: [...freed] };
+  return { freedQueueIds: [...freed], ...(survey && { survey }) };
 }
 
 /** A conversation locked for a hand-over (manual assignment, transfer), with its pending offer. */

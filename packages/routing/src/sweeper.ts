@@ -5,6 +5,7 @@ import { logDecision } from './decisions.ts';
 import { advanceStep, MAX_OVERFLOW_DEPTH, overflow } from './escalation.ts';
 import { endOffer } from './offers.ts';
 import { loadQueueConfig, nextStep, stepOf } from './queue-config.ts';
+import { recordConversationMetrics } from './record-metrics.ts';
 
 /**
  * Re-derives every timer from the database, so a lost Redis job (flushed, crashed before it
@@ -95,6 +96,7 @@ async function maxWaitReached(tx: PoolClient, conversationId: string, now: Date,
             updated_at = $2, version = version + 1 where id = $1`,
     [conversationId, now],
   );
+  await recordConversationMetrics(tx, conversationId, now);
   await logDecision(tx, conversationId, 'abandoned', now, { queueId: queue.id, maxWaitS: queue.maxWaitS });
   await appendEvent(tx, { type: 'conversation.abandoned', conversationId, payload: { queueId: queue.id, reason: 'max_wait' } });
   // the customer is told rather than left waiting in silence (scenario 24); keyed per wait period

@@ -173,8 +173,13 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
         if (!chatId) return fail(reply, 400, 'Bad Request: chat_id is empty');
         if (!text.trim()) return fail(reply, 400, 'Bad Request: message text is empty');
         if (text.length > 4096) return fail(reply, 400, 'Bad Request: message is too long');
-        return ok(reply, { ...sentMessage(chatId), text });
+        // the keyboard comes back on the message as Telegram returns it (JSON body, or a JSON string in a form)
+        const markup = typeof params.reply_markup === 'string' ? JSON.parse(params.reply_markup) : params.reply_markup;
+        return ok(reply, { ...sentMessage(chatId), text, ...(markup ? { reply_markup: markup } : {}) });
       }
+      case 'answerCallbackQuery':
+        if (!params.callback_query_id) return fail(reply, 400, 'Bad Request: query is too old and response timeout expired or query ID is invalid');
+        return ok(reply, true);
       case 'sendPhoto':
       case 'sendDocument': {
         const chatId = String(params.chat_id ?? '');

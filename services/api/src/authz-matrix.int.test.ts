@@ -106,6 +106,7 @@ const TABLE: Record<string, Row> = {
   'POST /api/v1/inboxes': { rule: 'admin' },
   'GET /api/v1/inboxes': { rule: 'admin' },
   'GET /api/v1/inboxes/:id': { rule: 'admin', missingTarget: true },
+  'PUT /api/v1/inboxes/:id/survey': { rule: 'admin', body: { survey: { csat: true } }, missingTarget: true },
   'POST /api/v1/queues': { rule: 'admin' },
   'GET /api/v1/queues': { rule: 'supervisor' },
   'GET /api/v1/queues/:id': { rule: 'supervisor', missingTarget: true },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ChannelId, ENABLED_CHANNELS } from '@switchboard/contracts';
+import { ChannelId, ENABLED_CHANNELS, SurveySettings } from '@switchboard/contracts';
 import { CALLBACK_OUTCOMES, CONVERSATION_KINDS, CONVERSATION_STATUSES, MESSAGE_STATUSES, PRESENCE, ROLES } from '@switchboard/db';
 
 declare module 'zod' {
@@ -96,6 +96,7 @@ export const inboxExample = {
   name: 'Telegram support bot',
   config: {},
   defaultQueueId: EXAMPLE_IDS.queue,
+  survey: { csat: true, nps: true, comment: false, answerWindowHours: 72 },
   createdAt: exampleAt('08:00:00'),
   webhookUrl: `https://hooks.example.com/webhooks/telegram/${EXAMPLE_IDS.inbox}`,
 };
@@ -107,6 +108,7 @@ export const InboxDto = z
     name: z.string(),
     config: z.record(z.string(), z.unknown()),
     defaultQueueId: z.uuid().nullable(),
+    survey: SurveySettings.nullable().describe('CSAT/NPS survey sent on the customer\'s channel after a resolve (telegram, webchat); null: off'),
     createdAt: z.date(),
     webhookUrl: z.string().optional().describe('telegram: the URL to pass to setWebhook; whatsapp, messenger, instagram, sms: the callback URL to give the platform'),
     webchatUrl: z.string().optional().describe('webchat: where the widget for this inbox is served'),

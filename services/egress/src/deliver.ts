@@ -67,6 +67,7 @@ export async function deliverOutbound(deps: DeliverDeps, data: OutboundJob, job:
           text: delivery.text,
           files: filesOf(deps.blobs, delivery.attachments),
           template: delivery.template,
+          survey: delivery.survey,
         },
         { id: inbox.id, channel: inbox.channel, config, secrets },
       ),

@@ -1,4 +1,4 @@
-import { isBotBlockedUpdate, parseJsonLossless, telegramAdapter, type InboxContext } from '@switchboard/channels';
+import { callbackQueryIdOf, isBotBlockedUpdate, parseJsonLossless, telegramAdapter, telegramClient, type InboxContext } from '@switchboard/channels';
 import { markContactUnreachable, parkRejected, type Pool } from '@switchboard/db';
 import { PayloadError } from '@switchboard/errors';
 import type { Logger } from '@switchboard/log';
@@ -8,6 +8,8 @@ export interface AcceptDeps {
   pool: Pool;
   producer: Producer;
   logger: Logger;
+  /** Bot API root for answering callback queries (default https://api.telegram.org); tests aim it at the fake. */
+  apiRoot?: string;
 }
 
 export type AcceptOutcome = { kind: 'queued'; count: number } | { kind: 'ignored' } | { kind: 'parked'; reason: string };
@@ -37,13 +39,26 @@ export async function acceptUpdate(deps: AcceptDeps, inbox: InboxContext, body: 
 
   const blockedBy = isBotBlockedUpdate(raw);
   if (blockedBy) await markContactUnreachable(deps.pool, inbox.id, blockedBy);
-  if (events.length === 0) return { kind: 'ignored' };
-
   for (const event of events) {
     const sized = body.length > MAX_RAW_BYTES ? { ...event, raw: { truncated: true, bytes: body.length } } : event;
     await deps.producer.add('inbound', sized, { jobId: jobIdFor(inbox.id, event.eventId) });
   }
-  return { kind: 'queued', count: events.length };
+  const callbackQueryId = callbackQueryIdOf(raw);
+  if (callbackQueryId) await answerCallbackQuery(deps, inbox, callbackQueryId);
+  return events.length === 0 ? { kind: 'ignored' } : { kind: 'queued', count: events.length };
+}
+
+/**
+ * Stops the client's spinner on the pressed button, once the press is queued (whether the
+ * router then accepts it is not known yet, so the answer says nothing about it). Best effort:
+ * unanswered, the spinner stops by itself after a while; failing the update would redeliver it.
+ */
+async function answerCallbackQuery(deps: AcceptDeps, inbox: InboxContext, id: string): Promise<void> {
+  try {
+    await telegramClient(inbox, { ...(deps.apiRoot && { apiRoot: deps.apiRoot }), timeoutMs: 5_000 }).answerCbQuery(id, 'Thank you!');
+  } catch (error) {
+    deps.logger.warn({ err: error, inboxId: inbox.id }, 'could not answer a Telegram callback query');
+  }
 }
 
 async function park(deps: AcceptDeps, inbox: InboxContext, body: Buffer, headers: Record<string, unknown>, reason: string): Promise<AcceptOutcome> {

@@ -15,6 +15,8 @@ export interface TelegramIngressDeps {
   logger: Logger;
   readiness: ReadinessChecks;
   isShuttingDown?: () => boolean;
+  /** Bot API root for answering callback queries (default https://api.telegram.org). */
+  apiRoot?: string;
   /** With a registry: `GET /metrics`, request timings and `switchboard_webhooks_total{channel="telegram"}`. */
   metrics?: Registry;
 }

@@ -29,6 +29,7 @@ try {
     producer,
     inboxes,
     logger,
+    apiRoot: env.TELEGRAM_API_ROOT,
     readiness: { postgres: () => isDatabaseReady(pool), redis: () => isRedisReady(redis) },
     isShuttingDown,
     metrics: createMetrics('ingress-telegram'),

@@ -15,6 +15,7 @@ import { registerJsonParser } from './raw-body.ts';
 import { CLOSE, registerSocketRoute } from './socket-route.ts';
 import { registerVisitorRoutes } from './visitor-routes.ts';
 import { registerPositionRoute } from './position-route.ts';
+import { registerSurveyRoute } from './survey-route.ts';
 import { registerSettingsRoute } from './settings-route.ts';
 import { registerFormRoutes } from './form-routes.ts';
 import { registerFileRoutes } from './file-routes.ts';
@@ -99,6 +100,7 @@ export async function buildWebchatIngress(deps: WebchatIngressDeps): Promise<Fas
   registerPositionRoute(app, { pool: deps.pool, inboxes, ...(deps.clock && { clock: deps.clock }) });
   registerSettingsRoute(app, { pool: deps.pool, inboxes, maxBlobBytes: deps.blobs?.maxBytes ?? 0, ...(deps.clock && { clock: deps.clock }) });
   registerFormRoutes(app, { pool: deps.pool, producer: deps.producer, inboxes });
+  registerSurveyRoute(app, { pool: deps.pool, inboxes, logger: deps.logger });
   registerFileRoutes(app, { pool: deps.pool, inboxes, ...(deps.blobs && { blobs: deps.blobs }) });
   registerSocketRoute(app, { pool: deps.pool, inboxes, hub, logger: deps.logger });
   await registerWidgetBundle(app);

@@ -144,6 +144,7 @@ export function createApi(options: ApiOptions) {
       call<unknown>('POST', '/offline', body, true),
     callback: (body: { clientRequestId: string; name: string; phone: string; preferredTime?: string }) =>
       call<unknown>('POST', '/callbacks', body, true),
+    survey: (body: { surveyId: string; csat?: number; nps?: number; comment?: string }) => call<unknown>('POST', '/survey', body, true),
     /** An attachment's download link: relative to the service, authorised by the visitor token. */
     fileUrl(url: string): string {
       const link = new URL(url, options.base);

@@ -2,6 +2,7 @@
 import { ApiError, newClientId, type Api, type Message } from './api.ts';
 import { h } from './dom.ts';
 import { startLive, type Live, type LiveFrame } from './live.ts';
+import { surveyElement } from './survey.ts';
 import { messageElement, positionText, setNotice, type View } from './view.ts';
 
 const PAGE = 100;
@@ -124,6 +125,11 @@ export function createChat(api: Api, view: View, profile: { name?: string; email
   function onFrame(frame: LiveFrame): void {
     if (frame.type === 'message' && frame.message) add({ ...frame.message, direction: frame.message.direction ?? 'out' }, true);
     else if (frame.type === 'typing') showTyping(frame.typing === true);
+    else if (frame.type === 'survey' && frame.message && frame.survey && !shown.has(frame.message.id)) {
+      add({ ...frame.message, direction: 'out' }, true);
+      view.messages.append(surveyElement(frame.survey, async (body) => void (await api.survey(body))));
+      scroll();
+    }
   }
 
   function goLive(): void {

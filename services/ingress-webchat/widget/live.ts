@@ -1,3 +1,5 @@
+import type { SurveyFrame } from './survey.ts';
+
 /**
  * The live half: a WebSocket for agent replies and typing, reconnecting with exponential
  * backoff; polling `GET messages` every 3 s while a socket cannot be opened at all.
@@ -6,6 +8,8 @@
 export interface LiveFrame {
   type: string;
   typing?: boolean;
+  /** A `survey` frame: what to rate; `message` carries its question. */
+  survey?: SurveyFrame;
   message?: {
     id: string;
     seq?: number;

@@ -35,5 +35,9 @@ export const CSS = `
 .field label{font-size:12px;color:#475467}
 .field input,.field textarea{border:1px solid #d0d5dd;border-radius:6px;padding:7px;font-size:14px}
 .form .cancel{background:none;border:0;color:#3451b2;cursor:pointer;text-decoration:underline}
+.survey{margin:6px 12px;padding:8px;border:1px solid #d0d5dd;border-radius:8px;display:flex;flex-direction:column;gap:6px;font-size:13px}
+.survey-scores{display:flex;flex-wrap:wrap;gap:4px;margin-top:4px}
+.survey-scores button{min-width:28px;border:1px solid #3451b2;border-radius:6px;background:#fff;color:#3451b2;padding:4px 6px;cursor:pointer}
+.survey-comment{border:1px solid #d0d5dd;border-radius:6px;padding:6px;font-size:13px}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
 `;

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Worker } from 'bullmq';
 import type { InboundEvent } from '@switchboard/contracts';
-import { pruneEvents, queuesWithWaitingWork, recordInbound, withTransaction, type Pool } from '@switchboard/db';
+import { expireSurveys, pruneEvents, queuesWithWaitingWork, recordInbound, withTransaction, type Pool, type SurveyAnswerOutcome } from '@switchboard/db';
 import type { Logger } from '@switchboard/log';
 import { jobIdFor, RetryLaterSignal, startWorker, type Producer } from '@switchboard/queue';
 import { advanceStepIfDue, breachDueSla, dispatchQueue, expireOffer, routeInbound, sweepSla, sweepTimers, systemClock, type AutoReply, type Clock, type DispatchResult } from '@switchboard/routing';
@@ -61,6 +61,7 @@ export async function handleInbound(deps: Deps, event: InboundEvent): Promise<vo
     return { outcome, routing: await routeInbound(tx, input) };
   });
   deps.logger.debug({ eventId: event.eventId, outcome }, 'inbound recorded');
+  if (outcome.kind === 'survey') logSurveyAnswer(deps.logger, event, outcome.outcome);
   if (outcome.kind === 'stored') {
     observeStored(deps.metrics, event, clockOf(deps).now());
     await echoToVisitor(deps.publish, deps.logger, event, outcome, clockOf(deps).now());
@@ -80,6 +81,13 @@ export async function handleInbound(deps: Deps, event: InboundEvent): Promise<vo
       await requestDispatch(deps, queueId, 'inbound_retry').catch(() => {});
     });
   }
+}
+
+function logSurveyAnswer(logger: Logger, event: InboundEvent, outcome: SurveyAnswerOutcome): void {
+  const fields = { eventId: event.eventId, inboxId: event.inboxId, surveyId: event.survey?.surveyId, thread: event.thread.externalId };
+  // rejected answers (late, repeated, from another chat, an unknown survey) are stored nowhere: the log is their only trace
+  if (outcome.kind === 'rejected') logger.warn({ ...fields, reason: outcome.reason }, 'survey answer rejected');
+  else logger.info({ ...fields, conversationId: outcome.conversationId, status: outcome.status }, 'survey answer recorded');
 }
 
 /** Attachments known only by a platform handle (a WhatsApp media id, a Twilio media URL): egress fetches them. */
@@ -185,6 +193,7 @@ export function startRouter(deps: RouterDeps): Router {
     due.push(...(await sweepSla(deps.pool, clock)).dispatch);
     due.push(...(await expireHeartbeats(deps.pool, clock, deps.heartbeatGraceS)));
     due.push(...(await applyOfflinePolicies(deps.pool, clock)));
+    await expireSurveys(deps.pool, clock.now());
     const woken = await wakeSnoozed(deps.pool, clock);
     // their resumed SLA clocks fall due at new times
     for (const id of woken.woken) await armSlaTimers({ ...deps, clock }, id);

@@ -197,3 +197,48 @@ describe('isBotBlockedUpdate', () => {
     expect(isBotBlockedUpdate(null)).toBeUndefined();
   });
 });
+
+describe('normalizeTelegramUpdate on a survey button press', () => {
+  // The Telegram fixtures hold no callback_query; this one is built from the Bot API's documented
+  // CallbackQuery fields (https://core.telegram.org/bots/api#callbackquery): id, from, message
+  // (the keyboard's message, with its chat), chat_instance, data.
+  const surveyId = '7d0f4a52-9c1e-4b8a-a3f6-2e5d8c9b1a04';
+  const press = (data: string, chat: { id: number; type: string } = { id: 218485655, type: 'private' }) => ({
+    update_id: 10000,
+    callback_query: {
+      id: '4382bfdwdsb323b2d9',
+      from: { id: 218485655, is_bot: false, first_name: 'Waffle', username: 'WaffleLapkin', language_code: 'en' },
+      message: { message_id: 1001, date: 1569518400, chat: { ...chat, first_name: 'Waffle' }, text: 'How satisfied are you?' },
+      chat_instance: '-4637285530021948311',
+      data,
+    },
+  });
+
+  it('becomes a survey_answer from the keyboard message\'s chat', () => {
+    const events = normalize(press(`sv:c:4:${surveyId}`));
+    expect(events).toHaveLength(1);
+    const event = InboundEvent.parse(events[0]);
+    expect(event).toMatchObject({
+      eventId: 'tg-cb-4382bfdwdsb323b2d9',
+      type: 'survey_answer',
+      channel: 'telegram',
+      thread: { externalId: '218485655' },
+      sender: { externalId: '218485655', name: 'Waffle', username: 'WaffleLapkin' },
+      survey: { surveyId, csat: 4 },
+      receivedAt: receivedAt.toISOString(),
+    });
+    expect(event.survey?.nps).toBeUndefined();
+  });
+
+  it('carries an NPS score as nps', () => {
+    expect(normalize(press(`sv:n:0:${surveyId}`))[0]?.survey).toEqual({ surveyId, nps: 0 });
+  });
+
+  it.each([
+    ['data that is not a survey score', press('menu:orders')],
+    ['a press in a group chat', press(`sv:c:4:${surveyId}`, { id: -1001234, type: 'supergroup' })],
+    ['a press without data (a game button)', { update_id: 10001, callback_query: { id: 'q2', from: { id: 1, first_name: 'A' }, chat_instance: '1', game_short_name: 'g' } }],
+  ])('yields nothing for %s', (_what, update) => {
+    expect(normalize(update)).toEqual([]);
+  });
+});

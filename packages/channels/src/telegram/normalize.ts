@@ -2,7 +2,8 @@ import type { Attachment, Content, InboundEvent } from '@switchboard/contracts';
 import { PayloadError } from '@switchboard/errors';
 import { compact } from '../shared/compact.ts';
 import type { InboxContext } from '../contract.ts';
-import { Update, type TelegramMessage, type TelegramUpdate } from './wire.ts';
+import { decodeSurveyCallback } from './survey-data.ts';
+import { Update, type TelegramCallbackQuery, type TelegramMessage, type TelegramUpdate } from './wire.ts';
 
 /** Parses a Telegram Update; throws PayloadError when it is not one. */
 export function parseTelegramUpdate(raw: unknown): TelegramUpdate {
@@ -15,11 +16,13 @@ export function parseTelegramUpdate(raw: unknown): TelegramUpdate {
 
 /**
  * Telegram Update → InboundEvent[]. Only private-chat messages and their edits are customer
- * messages; groups, channels, reactions, member changes, callback queries and service
- * messages yield []. `raw` should come from `parseJsonLossless` so ids stay exact.
+ * messages, and a survey button press a `survey_answer`; groups, channels, reactions, member
+ * changes, other callback queries and service messages yield []. `raw` should come from
+ * `parseJsonLossless` so ids stay exact.
  */
 export function normalizeTelegramUpdate(raw: unknown, inbox: InboxContext, receivedAt: Date): InboundEvent[] {
   const update = parseTelegramUpdate(raw);
+  if (update.callback_query) return surveyAnswerOf(update.callback_query, raw, inbox, receivedAt);
   const edited = update.edited_message !== undefined;
   const message = update.message ?? update.edited_message;
   if (message === undefined || message.chat.type !== 'private') return [];
@@ -53,6 +56,39 @@ export function normalizeTelegramUpdate(raw: unknown, inbox: InboxContext, recei
       raw,
     },
   ];
+}
+
+/**
+ * A survey button press → `survey_answer`. The chat is the one the keyboard message is in (the
+ * router accepts the answer only from the survey's own chat); a press has no date of its own.
+ */
+function surveyAnswerOf(query: TelegramCallbackQuery, raw: unknown, inbox: InboxContext, receivedAt: Date): InboundEvent[] {
+  const pressed = query.data === undefined ? undefined : decodeSurveyCallback(query.data);
+  const chat = query.message?.chat;
+  if (!pressed || chat?.type !== 'private') return [];
+  const name = [query.from.first_name, query.from.last_name].filter(Boolean).join(' ');
+  return [
+    {
+      eventId: `tg-cb-${query.id}`,
+      inboxId: inbox.id,
+      channel: 'telegram',
+      type: 'survey_answer',
+      externalMessageId: `cb:${query.id}`,
+      thread: { externalId: chat.id },
+      sender: compact({ externalId: query.from.id, name: name.slice(0, 512) || undefined, username: query.from.username?.slice(0, 256) || undefined }),
+      content: { attachments: [] },
+      survey: { surveyId: pressed.surveyId, [pressed.kind]: pressed.score },
+      sentAt: receivedAt.toISOString(),
+      receivedAt: receivedAt.toISOString(),
+      raw,
+    },
+  ];
+}
+
+/** The id of a callback query in this update, which must be answered (answerCallbackQuery) whatever it was. */
+export function callbackQueryIdOf(raw: unknown): string | undefined {
+  const parsed = Update.safeParse(raw);
+  return parsed.success ? parsed.data.callback_query?.id : undefined;
 }
 
 function senderOf(message: TelegramMessage): InboundEvent['sender'] {

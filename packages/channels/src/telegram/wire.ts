@@ -90,11 +90,26 @@ export const ChatMemberUpdated = z.looseObject({
   new_chat_member: z.looseObject({ status: z.string() }),
 });
 
+/**
+ * A press on an inline-keyboard button (https://core.telegram.org/bots/api#callbackquery).
+ * `message` is absent for inline-mode messages; when too old it is an InaccessibleMessage
+ * (`date` 0) that still names its chat.
+ */
+export const CallbackQuery = z.looseObject({
+  id: z.string().min(1).max(200),
+  from: User,
+  message: z.looseObject({ message_id: z.number().int(), date: z.number().int(), chat: Chat }).optional(),
+  chat_instance: z.string().optional(),
+  data: z.string().optional(),
+});
+export type TelegramCallbackQuery = z.infer<typeof CallbackQuery>;
+
 export const Update = z.looseObject({
   update_id: TelegramId,
   message: Message.optional(),
   edited_message: Message.optional(),
   my_chat_member: ChatMemberUpdated.optional(),
+  callback_query: CallbackQuery.optional(),
 });
 export type TelegramUpdate = z.infer<typeof Update>;
 

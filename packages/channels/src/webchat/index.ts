@@ -11,6 +11,7 @@ export {
   VisitorIdentity,
   VisitorMessageRequest,
   VisitorSessionRequest,
+  VisitorSurveyAnswer,
   WebchatInbound,
   webchatFileUrl,
   webchatWireMessage,
@@ -19,4 +20,5 @@ export {
   type WebchatWireMessage,
   type WebchatInboundInput,
   type WebchatPush,
+  type WebchatSurvey,
 } from './wire.ts';

@@ -1,6 +1,6 @@
 import { PermanentError, RetryableError } from '@switchboard/errors';
 import type { Sender } from '../contract.ts';
-import { webchatFileUrl, type WebchatPush } from './wire.ts';
+import { webchatFileUrl, type WebchatPush, type WebchatWireMessage } from './wire.ts';
 
 export interface WebchatSenderDeps {
   /** Publishes to a pub/sub channel (Redis PUBLISH); resolves with the number of subscribers. */
@@ -21,20 +21,21 @@ export function createWebchatSender(deps: WebchatSenderDeps): Sender {
     const files = msg.files ?? [];
     if (!msg.text && files.length === 0) throw new PermanentError('empty_message', 'web chat cannot send a message without text or a file');
     const sentAt = new Date();
-    const push: WebchatPush = {
-      type: 'message',
-      message: {
-        id: msg.messageId,
-        seq: msg.seq ?? null,
-        conversationId: msg.conversationId,
-        direction: 'out',
-        text: msg.text,
-        createdAt: sentAt.toISOString(),
-        clientMessageId: null,
-        // the widget downloads each file from ingress-webchat with the visitor's token
-        attachments: files.map((f) => ({ fileName: f.fileName, contentType: f.contentType, size: f.size, url: webchatFileUrl(inbox.id, f.blobKey) })),
-      },
+    const message: WebchatWireMessage = {
+      id: msg.messageId,
+      seq: msg.seq ?? null,
+      conversationId: msg.conversationId,
+      direction: 'out',
+      text: msg.text,
+      createdAt: sentAt.toISOString(),
+      clientMessageId: null,
+      // the widget downloads each file from ingress-webchat with the visitor's token
+      attachments: files.map((f) => ({ fileName: f.fileName, contentType: f.contentType, size: f.size, url: webchatFileUrl(inbox.id, f.blobKey) })),
     };
+    // a survey is its question (shown as a message, also in history) plus the rating row
+    const push: WebchatPush = msg.survey
+      ? { type: 'survey', message, survey: { id: msg.survey.id, asks: [...msg.survey.asks], acceptsComment: msg.survey.acceptsComment, expiresAt: msg.survey.expiresAt } }
+      : { type: 'message', message };
     try {
       await deps.publish(webchatChannelName(inbox.id, msg.recipientExternalId), JSON.stringify(push));
     } catch (error) {

@@ -103,8 +103,32 @@ export interface WebchatWireMessage {
   attachments: WebchatFile[];
 }
 
-/** Pushed to the visitor's pub/sub channel: a message (an agent's reply, or the visitor's own from another tab), or an agent typing. */
-export type WebchatPush = { type: 'message'; message: WebchatWireMessage } | { type: 'typing'; typing: boolean };
+/** A CSAT/NPS survey as the widget renders it: a rating row per score asked. */
+export interface WebchatSurvey {
+  id: string;
+  asks: ('csat' | 'nps')[];
+  acceptsComment: boolean;
+  /** ISO 8601: `POST /webchat/:inboxId/survey` answers 409 after this. */
+  expiresAt: string;
+}
+
+/**
+ * Pushed to the visitor's pub/sub channel: a message (an agent's reply, or the visitor's own
+ * from another tab), an agent typing, or a survey (its question as a message, and what to rate).
+ */
+export type WebchatPush =
+  | { type: 'message'; message: WebchatWireMessage }
+  | { type: 'typing'; typing: boolean }
+  | { type: 'survey'; message: WebchatWireMessage; survey: WebchatSurvey };
+
+/** The visitor's answer to a survey (`POST /webchat/:inboxId/survey`). */
+export const VisitorSurveyAnswer = z.object({
+  surveyId: z.uuid(),
+  csat: z.number().int().min(1).max(5).optional(),
+  nps: z.number().int().min(0).max(10).optional(),
+  comment: z.string().trim().min(1).max(2000).optional(),
+});
+export type VisitorSurveyAnswer = z.infer<typeof VisitorSurveyAnswer>;
 
 /**
  * A stored message as the visitor's widget sees it: files as download links (only those in our

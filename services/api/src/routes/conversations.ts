@@ -1,3 +1,4 @@
+import type { FastifyBaseLogger } from 'fastify';
 import { z } from 'zod';
 import {
   CALLBACK_OUTCOMES,
@@ -9,12 +10,12 @@ import {
   type Conversation,
 } from '@switchboard/db';
 import { ChannelId } from '@switchboard/contracts';
-import { resolveConversation } from '@switchboard/routing';
+import { resolveConversation, type SurveyMessage } from '@switchboard/routing';
 import { conflict, forbidden, notFound } from '@switchboard/errors';
 import { mayActOn, principalOf } from '../auth.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import type { ApiDeps, ZodApp } from '../deps.ts';
-import { requestDispatch } from '../enqueue.ts';
+import { requestDelivery, requestDispatch } from '../enqueue.ts';
 import { invalidField } from '../error-handler.ts';
 import { conversationPosition, lockConversation } from '../sql.ts';
 import { ConversationDto, conversationExample, errorResponses, EXAMPLE_IDS, IdParams, Label } from '../schemas.ts';
@@ -112,7 +113,7 @@ export function registerConversationRoutes(deps: ApiDeps, app: ZodApp): void {
         if (!mayActOn(principal, locked)) throw forbidden('only the assignee, a supervisor or an admin may resolve this conversation');
         return resolveConversation(tx, id, { agentId: principal.agentId }, deps.clock.now());
       });
-      if (outcome) await requestDispatch(deps.producer, request.log, outcome.freedQueueIds, 'capacity_freed');
+      if (outcome) await afterResolve(deps, request.log, outcome);
       return (await getConversation(deps.pool, id)) as Conversation;
     },
   );
@@ -144,8 +145,14 @@ export function registerConversationRoutes(deps: ApiDeps, app: ZodApp): void {
         await recordCallbackOutcome(tx, id, { outcome: request.body.outcome, note: request.body.note, agentId: principal.agentId, at: now });
         return resolveConversation(tx, id, { agentId: principal.agentId }, now);
       });
-      if (outcome) await requestDispatch(deps.producer, request.log, outcome.freedQueueIds, 'capacity_freed');
+      if (outcome) await afterResolve(deps, request.log, outcome);
       return (await getConversation(deps.pool, id)) as Conversation;
     },
   );
+}
+
+/** After a resolve commits: the freed queues dispatched, the survey it opened (if any) handed to egress. */
+async function afterResolve(deps: ApiDeps, log: FastifyBaseLogger, outcome: { freedQueueIds: string[]; survey?: SurveyMessage }): Promise<void> {
+  await requestDispatch(deps.producer, log, outcome.freedQueueIds, 'capacity_freed');
+  if (outcome.survey) await requestDelivery(deps.producer, log, outcome.survey.messageId, outcome.survey.channel);
 }

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { getAdapter } from '@switchboard/channels';
-import type { EnabledChannel } from '@switchboard/contracts';
-import { createInbox, getInbox, getQueue, listInboxes, type Inbox } from '@switchboard/db';
+import { SurveySettings, type EnabledChannel } from '@switchboard/contracts';
+import { createInbox, getInbox, getQueue, listInboxes, setInboxSurveySettings, type Inbox } from '@switchboard/db';
 import { notFound } from '@switchboard/errors';
 import { requireRole } from '../auth.ts';
 import type { ApiDeps, ZodApp } from '../deps.ts';
@@ -13,6 +13,7 @@ const CreateInboxBody = z.object({
   channel: EnabledChannelSchema,
   name: z.string().trim().min(1).max(200),
   defaultQueueId: z.uuid().optional().describe('conversations from this inbox wait in this queue'),
+  survey: SurveySettings.optional().describe('CSAT/NPS survey after each resolve (telegram, webchat); omitted: off'),
   config: z.record(z.string(), z.unknown()).optional().describe("non-secret settings, validated by the channel's adapter"),
   secrets: z
     .record(z.string(), z.unknown())
@@ -24,9 +25,13 @@ const CreateInboxBody = z.object({
 }).meta({
   examples: [
     { channel: 'telegram', name: 'Telegram support bot', defaultQueueId: EXAMPLE_IDS.queue, secrets: { botToken: '7012345678:AAH4kX9pQ2mZ7vL1rT8wN3cY6hB0dG5jF2s' } },
-    { channel: 'webchat', name: 'Site chat', defaultQueueId: EXAMPLE_IDS.queue },
+    { channel: 'webchat', name: 'Site chat', defaultQueueId: EXAMPLE_IDS.queue, survey: { csat: true, nps: false, comment: true, answerWindowHours: 72 } },
   ],
 });
+
+const SurveySettingsBody = z
+  .object({ survey: SurveySettings.nullable().describe('null turns surveys off') })
+  .meta({ examples: [{ survey: { csat: true, nps: true, comment: false, answerWindowHours: 48 } }, { survey: null }] });
 
 /**
  * Secrets we generate rather than ask for: Telegram's webhook secret and Meta's verify token
@@ -49,7 +54,9 @@ function parseWith<T>(schema: z.ZodType<T>, value: unknown, field: string): T {
   throw invalidField([field, ...issue.path.map(String)].join('.'), issue.message);
 }
 
-function withUrls(urls: ApiDeps['publicUrls'], inbox: Inbox): z.output<typeof InboxDto> {
+function withUrls(urls: ApiDeps['publicUrls'], stored: Inbox): z.output<typeof InboxDto> {
+  // stored settings that no longer parse are treated as off, as the resolve path does
+  const inbox = { ...stored, survey: SurveySettings.safeParse(stored.survey ?? undefined).data ?? null };
   const base = (url: string) => url.replace(/\/+$/, '');
   if (inbox.channel === 'webchat') return { ...inbox, webchatUrl: `${base(urls.webchatBase)}/webchat/${inbox.id}` };
   const hookBase = webhookBaseOf(urls, inbox.channel);
@@ -90,6 +97,7 @@ export function registerInboxRoutes(deps: ApiDeps, app: ZodApp): void {
         config,
         secrets,
         defaultQueueId: body.defaultQueueId ?? null,
+        survey: body.survey ?? null,
       });
       // shown once so the admin can give them to the platform; only the encrypted copy remains
       const webhookSecret = body.channel === 'telegram' ? String(secrets.webhookSecret) : undefined;
@@ -117,6 +125,24 @@ export function registerInboxRoutes(deps: ApiDeps, app: ZodApp): void {
       const inbox = await getInbox(deps.pool, request.params.id);
       if (!inbox) throw notFound('inbox');
       return withUrls(deps.publicUrls, inbox);
+    },
+  );
+
+  app.put(
+    '/inboxes/:id/survey',
+    {
+      onRequest: requireRole('admin'),
+      schema: {
+        tags: ['inboxes'],
+        summary: "Set the inbox's CSAT/NPS survey (sent on the customer's channel after each resolve), or turn it off",
+        params: IdParams,
+        body: SurveySettingsBody,
+        response: { 200: InboxDto, ...errorResponses(400, 403, 404) },
+      },
+    },
+    async (request) => {
+      if (!(await setInboxSurveySettings(deps.pool, request.params.id, request.body.survey))) throw notFound('inbox');
+      return withUrls(deps.publicUrls, (await getInbox(deps.pool, request.params.id))!);
     },
   );
 }
