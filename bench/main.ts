@@ -10,6 +10,8 @@
  *   4. egress: replies to a fake Bot API, beside a bare BullMQ worker sending the same requests
  *   5. soak: each service its own process at a steady rate, RSS after warm-up and at the end;
  *      then webhook ack latency open-loop at each rate against those processes
+ *   6. reports: 90-day reports over ≥ 1M synthetic messages in their own database (bench/reports.ts;
+ *      20k conversations with --quick)
  *
  *   pnpm bench [--quick] [--soak-minutes 2] [--soak-rate 100] [--rates 250,500,1000] [--rate-seconds 4]
  *              [--messages 2000] [--concurrency 32] [--customers 200] [--warmup 100] [--replies 2000] [--timeout-ms 120000]
@@ -27,6 +29,7 @@ import { reportLines } from './report.ts';
 import { describeMachine, setUpBenchInfra, Teardown } from './setup.ts';
 import { runSoak } from './soak.ts';
 import { runSwitchboard } from './switchboard.ts';
+import { reportsLines, runReportsBench } from './reports.ts';
 
 /** Set once a signal or the watchdog has taken over the shutdown. */
 let stopping = false;
@@ -65,12 +68,18 @@ async function main(): Promise<void> {
     step(`soak: services as processes, ${options.soakMinutes} min at ${options.soakRate} webhooks/s + ${options.replyRate} replies/s, then webhooks at ${phase.rates.join(', ')}/s`);
     const soak = await runSoak(infra, { minutes: options.soakMinutes, rate: options.soakRate, replyRate: options.replyRate, ackRates: phase.rates, rateSeconds: phase.rateSeconds }, teardown);
 
+    const reportConversations = options.quick ? 20_000 : 200_000;
+    step(`reports: ${reportConversations} conversations × 5 messages, then each 90-day report warm`);
+    const reports = await runReportsBench(infra.postgresAdminUrl, { conversations: reportConversations, runs: options.quick ? 3 : 5 }, teardown);
+
     const result = { machine, options: phase, parts, floor, switchboard, egress, soak };
     const { lines, goals } = reportLines(result);
     for (const line of lines) console.log(line);
+    console.log('');
+    for (const line of reportsLines(reports)) console.log(line);
     const dir = fileURLToPath(new URL('../.bench-results/', import.meta.url));
     await mkdir(dir, { recursive: true });
-    await writeFile(`${dir}bench.json`, `${JSON.stringify({ bench: 'switchboard', startedAt, quick: options.quick, ...result, goals }, null, 2)}\n`);
+    await writeFile(`${dir}bench.json`, `${JSON.stringify({ bench: 'switchboard', startedAt, quick: options.quick, ...result, reports, goals }, null, 2)}\n`);
     console.log('\nwritten to .bench-results/bench.json');
   } finally {
     if (!stopping) {

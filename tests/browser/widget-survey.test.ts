@@ -69,4 +69,39 @@ describe('the survey in the web-chat widget', () => {
     expect(stored).toMatchObject({ csat: 4, nps: 9, comment: 'Sorted in minutes', status: 'answered', answeredVia: 'webchat_survey' });
     await context.close();
   });
+
+  it('shows the rating again after a reload while the survey is open, once, and not after it is answered', async () => {
+    const context = await browser.newContext({ viewport: { width: 1000, height: 700 } });
+    context.setDefaultTimeout(10_000);
+    const page = await context.newPage();
+    await page.goto(`${stack.urls.webchat}/demo/${inboxId}`);
+    await page.locator('[data-sb=launcher]').click();
+    await page.locator('[data-sb=input]').fill('Wrong size delivered');
+    await page.locator('[data-sb=send]').click();
+    const conversation = await waitFor(
+      async () => ((await agent.get('/api/v1/conversations?assignee=me&status=open')).body.items as { id: string }[])[0],
+      { what: 'the conversation to reach the agent' },
+    );
+    expect((await agent.post(`/api/v1/conversations/${conversation.id}/resolve`, {})).status).toBe(200);
+    await page.locator('.survey').waitFor();
+
+    // the live frame is gone with the page: the history page brings the survey back, once
+    await page.reload();
+    await page.locator('[data-sb=launcher]').click();
+    await page.locator('[data-sb=message][data-direction=out]', { hasText: 'How satisfied are you' }).waitFor();
+    const survey = page.locator('.survey');
+    await survey.waitFor();
+    expect(await survey.count()).toBe(1);
+    await survey.locator('[data-kind=csat][data-score="5"]').click();
+    await survey.locator('.survey-row', { hasText: 'Thank you for your rating!' }).waitFor();
+    await survey.locator('[data-kind=nps][data-score="10"]').click();
+    await survey.locator('.survey-done').nth(1).waitFor();
+    await waitFor(async () => (await listSurveys(stack.pool, conversation.id))[0]?.status === 'answered', { what: 'the survey to be answered' });
+
+    await page.reload();
+    await page.locator('[data-sb=launcher]').click();
+    await page.locator('[data-sb=message][data-direction=out]', { hasText: 'How satisfied are you' }).waitFor();
+    expect(await page.locator('.survey').count()).toBe(0);
+    await context.close();
+  });
 });

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
@@ -168,6 +168,35 @@ describe('the monitoring profile', () => {
     for (const name of [...AGREED_METRICS, 'switchboard_queue_waiting', 'switchboard_queue_longest_wait_seconds', 'switchboard_agents', 'switchboard_offers_total', 'switchboard_sla_breaches_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_p99_seconds']) {
       expect(used).toContain(name);
     }
+  });
+
+  it('the support figures dashboard queries only metrics the services export, and shows every support figure', () => {
+    const dashboards = `${monitoring}grafana/dashboards/`;
+    // every dashboard Grafana provisions is one checked here
+    expect(readdirSync(dashboards).filter((f) => f.endsWith('.json')).sort()).toEqual(['support.json', 'switchboard.json']);
+    const support = JSON.parse(readFileSync(`${dashboards}support.json`, 'utf8')) as typeof dashboard;
+    expect(support.uid).not.toBe(dashboard.uid);
+    for (const panel of support.panels.filter((p) => p.type !== 'row')) expect({ panel: panel.title, uid: panel.datasource?.uid }).toEqual({ panel: panel.title, uid: 'prometheus' });
+
+    const supportSource = readFileSync(`${root}packages/runtime/src/support-metrics.ts`, 'utf8');
+    const supportMetrics = [...supportSource.matchAll(/name: '(switchboard_\w+)'/g)].map((m) => m[1]!);
+    expect(supportMetrics).toHaveLength(5);
+    const routerSource = ['metrics.ts', 'metrics-gauges.ts'].map((f) => readFileSync(`${root}services/router/src/${f}`, 'utf8')).join('\n');
+    const routerMetrics = [...routerSource.matchAll(/(?:name: |gauge\(|counter\()'(switchboard_\w+)'/g)].map((m) => m[1]!);
+    const known = new Set([...AGREED_METRICS, ...routerMetrics, ...supportMetrics]);
+    const base = (name: string) => name.replace(/_(bucket|sum|count)$/, '');
+    const used = new Set<string>();
+    for (const panel of support.panels) {
+      for (const { expr } of panel.targets ?? []) {
+        const names = promqlMetricNames(expr);
+        expect({ panel: panel.title, names: names.length > 0 }).toEqual({ panel: panel.title, names: true });
+        for (const name of names) {
+          expect({ panel: panel.title, metric: name, known: known.has(name) || known.has(base(name)) }).toEqual({ panel: panel.title, metric: name, known: true });
+          used.add(known.has(name) ? name : base(name));
+        }
+      }
+    }
+    expect([...used].sort()).toEqual([...supportMetrics, 'switchboard_sla_breaches_total'].sort());
   });
 
   it('reads metric names out of PromQL the way Prometheus does', () => {

@@ -70,6 +70,25 @@ describe('a CSAT survey in web chat', () => {
     ada.socket.close();
   });
 
+  it('rides on the history page while it can be answered, so a reload or a polling widget still shows it', async () => {
+    const cy = await ratedVisitor('Do you ship to Norway?');
+    cy.socket.close();
+    const [survey] = await listSurveys(stack.pool, cy.conversationId);
+    const history = async () => {
+      const res = await fetch(`${base}/messages?after_seq=0`, { headers: { authorization: `Bearer ${cy.token}` } });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { items: { id: string; survey?: unknown }[] }).items;
+    };
+    const before = await history();
+    expect(before.find((m) => m.id === survey!.messageId)?.survey).toEqual(cy.frame.survey);
+    expect(before.filter((m) => m.survey !== undefined)).toHaveLength(1);
+
+    expect((await answer(cy.token, { surveyId: survey!.id, csat: 4 })).status).toBe(200);
+    const after = await history();
+    expect(after.find((m) => m.id === survey!.messageId)).toBeDefined();
+    expect(after.some((m) => m.survey !== undefined)).toBe(false);
+  });
+
   it("rejects another visitor's answer, an NPS score it did not ask, and a late answer", async () => {
     const bob = await ratedVisitor('Can I change my address?');
     const [survey] = await listSurveys(stack.pool, bob.conversationId);

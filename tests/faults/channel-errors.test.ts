@@ -9,7 +9,8 @@ import { chatIdOf, setUpTelegramDesk, startStream, writeReplies } from './traffi
 
 const CHATS = 20;
 const PER_CHAT = 3;
-const SEND_TIMEOUT_MS = 1_000;
+// short, so the three hangs cost seconds; long enough that a loaded CI machine's slow answer is not one
+const SEND_TIMEOUT_MS = 2_000;
 const rateLimited = { ...(fixtureJson('telegram/outbound_error_429_retry_after.json') as object), description: 'Too Many Requests: retry after 1', parameters: { retry_after: 1 } };
 const blocked = fixtureJson('telegram/outbound_error_403_bot_blocked.json');
 const serverError = { ok: false, error_code: 500, description: 'Internal Server Error' };

@@ -20,6 +20,8 @@ const ALLOWED: Record<string, string> = {
     'the constant select list with a constant column added',
   SELECT_MESSAGE: 'constant select list of packages/db/src/messages.ts',
   ANNOUNCE_STATUS: 'constant outbox fragment of packages/db/src/delivery.ts ($1/$2 placeholders)',
+  COUNTED_EVENTS: 'constant type predicate of packages/db/src/events.ts (the routing counters)',
+  EVENT_LABEL: 'constant label expression of packages/db/src/events.ts (the routing counters)',
   SELECT_QUEUE: 'constant select list of packages/db/src/queues.ts',
   SELECT_TOKEN: 'constant select list of packages/db/src/tokens.ts',
   SELECT_UPLOAD: 'constant select list of packages/db/src/uploads.ts',

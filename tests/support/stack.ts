@@ -5,13 +5,14 @@ import { join } from 'node:path';
 import { createLocalBlobStore, type BlobStore } from '@switchboard/blob';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '@switchboard/api';
-import { createEmailSender, createSmtpTransports, createTelegramMediaFetcher, createTelegramSender, createWebchatSender, type MediaFetcher, type Sender } from '@switchboard/channels';
+import { createEmailSender, createSmtpTransports, createTelegramMediaFetcher, createTelegramSender, createWebchatSender, surveyLinkKey, type MediaFetcher, type Sender } from '@switchboard/channels';
 import { startEgress, withEmailContext, type Egress } from '@switchboard/egress';
 import { buildTelegramIngress } from '@switchboard/ingress-telegram';
 import { buildWebchatIngress } from '@switchboard/ingress-webchat';
 import { startRouter, type Router } from '@switchboard/router';
 import { createInboxCache, createSecretBox, isDatabaseReady, type InboxCache, type Pool } from '@switchboard/db';
 import { silentLogger, type Logger } from '@switchboard/log';
+import { createMetrics } from '@switchboard/runtime';
 import { createProducer, createRedis, isRedisReady, waitForRedis, type Producer } from '@switchboard/queue';
 import { createTestDatabase, dropQueuePrefix, startFakeTelegram, testQueuePrefix, testRedisUrl, type FakeTelegram, type TestDatabase } from '@switchboard/testkit';
 
@@ -58,7 +59,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const publisher = createRedis(url, 'client');
   await Promise.all([producerRedis, workerRedis, subscriber, publisher].map((r) => waitForRedis(r)));
   const producer = createProducer(producerRedis, prefix);
-  const box = createSecretBox(randomBytes(32));
+  const masterKey = randomBytes(32);
+  const box = createSecretBox(masterKey);
   const telegram = await startFakeTelegram();
   const readiness = { postgres: () => isDatabaseReady(db.pool), redis: () => isRedisReady(producerRedis) };
   const inboxes = createInboxCache(db.pool, box, 1_000);
@@ -76,6 +78,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     secretBox: box,
     logger,
     adminToken: ADMIN_TOKEN,
+    surveyLinkKey: surveyLinkKey(masterKey),
+    redis: producerRedis,
+    queuePrefix: prefix,
+    // as in production the API counts in Redis (the survey page's limit); the per-token limit is
+    // set out of reach, since e2e files share the bootstrap admin token
+    rateLimitPerMin: 1_000_000,
+    // its /metrics, as deployed: the support figures counted where things happen (resolves, survey pages)
+    metrics: createMetrics('api'),
     publicUrls: { telegramWebhookBase: telegramUrl, webchatBase: webchatUrl },
     readiness,
     blobs,
@@ -100,7 +110,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     senders: {
       telegram: createTelegramSender({ apiRoot: telegram.apiRoot }),
       webchat: createWebchatSender({ publish: (channel, payload) => publisher.publish(channel, payload) }),
-      email: withEmailContext(db.pool, createEmailSender(smtp)),
+      email: withEmailContext(db.pool, createEmailSender({ transportFor: smtp.transportFor, surveyLinks: { baseUrl: apiUrl, key: surveyLinkKey(masterKey) } })),
       ...options.senders,
     },
     fetchers: { telegram: createTelegramMediaFetcher({ apiRoot: telegram.apiRoot }), ...options.fetchers },

@@ -48,7 +48,7 @@ export interface OutboundMessage {
   /** Send this template instead of free text (re-opens a closed WhatsApp window). */
   template?: MessageTemplate | null;
   replyToExternalId?: string | null;
-  /** This message asks a CSAT/NPS survey: the sender renders its answer buttons (Telegram keyboard, web-chat frame). */
+  /** This message asks a CSAT/NPS survey: the sender renders its answer buttons (Telegram keyboard, web-chat frame) or links (email). */
   survey?: OutboundSurvey | null;
 }
 
@@ -59,6 +59,8 @@ export interface OutboundSurvey {
   acceptsComment: boolean;
   /** ISO 8601: answers after this are rejected. */
   expiresAt: string;
+  /** `comment`: this message asks for a comment after the scores (Telegram renders a force_reply). Default `scores`. */
+  prompt?: 'scores' | 'comment';
 }
 
 export interface SendResult {

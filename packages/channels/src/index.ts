@@ -8,3 +8,4 @@ export * from './messenger/index.ts';
 export * from './instagram/index.ts';
 export * from './sms/index.ts';
 export { parseJsonLossless } from './shared/lossless-json.ts';
+export { escapeHtml } from './shared/escape-html.ts';

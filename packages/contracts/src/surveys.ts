@@ -13,7 +13,7 @@ export const SurveySettings = z
   .object({
     csat: z.boolean().default(true),
     nps: z.boolean().default(false),
-    comment: z.boolean().default(false).describe('the customer may add a comment (web chat today)'),
+    comment: z.boolean().default(false).describe('the customer may add a comment (web chat, the email page, a reply to the Telegram prompt)'),
     answerWindowHours: z.number().int().min(1).max(720).default(72),
     csatQuestion: z.string().trim().min(1).max(500).optional().describe('default: "How satisfied are you with our support?"'),
     npsQuestion: z.string().trim().min(1).max(500).optional().describe('default: "How likely are you to recommend us to a friend?"'),

@@ -1,3 +1,4 @@
+import { mayReplaceCountry, type CountrySource } from '@switchboard/contracts';
 import { appendEvent } from './events.ts';
 import type { Queryable } from './pool.ts';
 import { conversationVisibility, type Viewer } from './conversations.ts';
@@ -8,6 +9,9 @@ export interface Contact {
   name: string | null;
   email: string | null;
   phone: string | null;
+  /** ISO 3166-1 alpha-2; null when nothing the customer sent named a country (docs/reports.md "Regions"). */
+  country: string | null;
+  countrySource: CountrySource | null;
   attributes: Record<string, unknown>;
   mergedIntoId: string | null;
   mergedAt: Date | null;
@@ -49,9 +53,11 @@ interface Filled {
   email?: string;
   phone?: string;
   attributes?: Attributes;
+  /** The merged contact's country, taken because its source ranks higher; `replaced` is what the kept one had. */
+  country?: { country: string; source: CountrySource; replaced: { country: string; source: CountrySource } | null };
 }
 
-const CONTACT_COLUMNS = `k.id, k.name, k.email, k.phone, k.attributes, k.merged_into_id as "mergedIntoId", k.merged_at as "mergedAt",
+const CONTACT_COLUMNS = `k.id, k.name, k.email, k.phone, k.country, k.country_source as "countrySource", k.attributes, k.merged_into_id as "mergedIntoId", k.merged_at as "mergedAt",
          k.created_at as "createdAt", k.updated_at as "updatedAt"`;
 const SELECT_CONTACT = `select ${CONTACT_COLUMNS} from contacts k`;
 
@@ -131,14 +137,16 @@ export interface ContactInput {
   name?: string | null;
   email?: string | null;
   phone?: string | null;
+  /** Set by a person, so source `admin`: never overwritten by a derived one. Null clears it (derivation may fill it again). */
+  country?: string | null;
   /** Shallow merge on update: a key set to null is removed. */
   attributes?: Attributes;
 }
 
 export async function createContact(db: Queryable, input: ContactInput): Promise<Contact> {
   const { rows } = await db.query<{ id: string }>(
-    `insert into contacts(name, email, phone, attributes) values ($1, $2, $3, $4) returning id`,
-    [input.name ?? null, input.email ?? null, input.phone ?? null, withoutNulls(input.attributes ?? {})],
+    `insert into contacts(name, email, phone, attributes, country, country_source) values ($1, $2, $3, $4, $5, case when $5::text is null then null else 'admin' end) returning id`,
+    [input.name ?? null, input.email ?? null, input.phone ?? null, withoutNulls(input.attributes ?? {}), input.country ?? null],
   );
   return (await getContact(db, rows[0]!.id))!;
 }
@@ -151,6 +159,8 @@ export async function updateContact(db: Queryable, id: string, input: ContactInp
             email = case when $4 then $5 else email end,
             phone = case when $6 then $7 else phone end,
             attributes = (attributes || $8::jsonb) - $9::text[],
+            country = case when $10 then $11 else country end,
+            country_source = case when not $10 then country_source when $11::text is null then null else 'admin' end,
             updated_at = now()
       where id = $1 returning id`,
     [
@@ -160,6 +170,7 @@ export async function updateContact(db: Queryable, id: string, input: ContactInp
       input.phone !== undefined, input.phone ?? null,
       withoutNulls(input.attributes ?? {}),
       Object.entries(input.attributes ?? {}).filter(([, v]) => v === null).map(([k]) => k),
+      input.country !== undefined, input.country ?? null,
     ],
   );
   return rows[0] && getContact(db, id);
@@ -260,10 +271,16 @@ export async function mergeContacts(
   }
   const addedAttributes = Object.fromEntries(Object.entries(from.attributes).filter(([key]) => !(key in into.attributes)));
   if (Object.keys(addedAttributes).length > 0) filled.attributes = addedAttributes;
+  // the country of higher precedence survives (an admin's over a phone's over a locale's); on a tie the kept contact's
+  if (from.country !== null && from.countrySource !== null && mayReplaceCountry(into.countrySource, from.countrySource)) {
+    const replaced = into.country !== null && into.countrySource !== null ? { country: into.country, source: into.countrySource } : null;
+    filled.country = { country: from.country, source: from.countrySource, replaced };
+  }
   await tx.query(
     `update contacts set name = coalesce(name, $2), email = coalesce(email, $3), phone = coalesce(phone, $4),
-            attributes = $5::jsonb || attributes, updated_at = now() where id = $1`,
-    [into.id, filled.name ?? null, filled.email ?? null, filled.phone ?? null, addedAttributes],
+            attributes = $5::jsonb || attributes,
+            country = coalesce($6, country), country_source = coalesce($7, country_source), updated_at = now() where id = $1`,
+    [into.id, filled.name ?? null, filled.email ?? null, filled.phone ?? null, addedAttributes, filled.country?.country ?? null, filled.country?.source ?? null],
   );
   await tx.query(`update contacts set merged_into_id = $1, merged_at = now(), updated_at = now() where id = $2`, [into.id, from.id]);
   const identityIds = identities.rows.map((r) => r.id);
@@ -316,9 +333,14 @@ export async function undoMerge(tx: Queryable, merge: ContactMerge, actorAgentId
             email = case when k.email = $3 then null else k.email end,
             phone = case when k.phone = $4 then null else k.phone end,
             attributes = k.attributes - array(select key from jsonb_each($5::jsonb) a where k.attributes -> a.key = a.value),
+            country = case when k.country = $6 and k.country_source = $7 then $8 else k.country end,
+            country_source = case when k.country = $6 and k.country_source = $7 then $9 else k.country_source end,
             updated_at = now()
       where k.id = $1`,
-    [into, filled.name ?? null, filled.email ?? null, filled.phone ?? null, attributes],
+    [
+      into, filled.name ?? null, filled.email ?? null, filled.phone ?? null, attributes,
+      filled.country?.country ?? null, filled.country?.source ?? null, filled.country?.replaced?.country ?? null, filled.country?.replaced?.source ?? null,
+    ],
   );
   await tx.query(`update contacts set merged_into_id = null, merged_at = null, updated_at = now() where id = $1`, [from]);
   await tx.query(

@@ -16,7 +16,7 @@ export interface OutboundDelivery {
   template: { name: string; language: string; parameters?: string[] } | null;
   recipientExternalId: string;
   threadExternalId: string;
-  /** The survey this message asks (its sender adds the buttons), or null for an ordinary reply. */
+  /** The survey this message asks (its sender adds the buttons or links) or asks a comment for, or null for an ordinary reply. */
   survey: SurveyPrompt | null;
 }
 
@@ -25,8 +25,9 @@ export async function loadDelivery(db: Queryable, messageId: string): Promise<Ou
     `select m.id as "messageId", m.conversation_id as "conversationId", m.inbox_id as "inboxId", c.channel,
             m.seq::int as seq, m.status, m.text, m.attachments, m.template, ci.external_id as "recipientExternalId", c.thread_key as "threadExternalId",
             (select json_build_object('id', s.id, 'asks', s.asks, 'acceptsComment', s.accepts_comment,
-                                      'expiresAt', to_char(s.expires_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
-               from surveys s where s.message_id = m.id) as survey
+                                      'expiresAt', to_char(s.expires_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                                      'prompt', case when s.message_id = m.id then 'scores' else 'comment' end)
+               from surveys s where s.message_id = m.id or s.comment_prompt_message_id = m.id) as survey
        from messages m
        join conversations c on c.id = m.conversation_id
        -- the identity the conversation arrived on: after a merge the contact may have several in

@@ -1,8 +1,9 @@
-import type { InboundEvent } from '@switchboard/contracts';
+import { couldBeSurveyNumber, deriveCountry, surveyStyleOf, type InboundEvent } from '@switchboard/contracts';
 import type { Queryable } from './pool.ts';
 import { appendEvent } from './events.ts';
 import { nextSeq } from './messages.ts';
 import { recordSurveyAnswer, type SurveyAnswerOutcome } from './surveys.ts';
+import { answerSurveyByNumber, openSurveyFollowUp, recordSurveyComment, type SurveyFollowUp } from './survey-replies.ts';
 
 export type InboundOutcome =
   | { kind: 'stored'; conversationId: string; messageId: string; seq: number; queueId: string | null; needsRouting: boolean; conversation: 'created' | 'reopened' | 'existing' }
@@ -11,22 +12,29 @@ export type InboundOutcome =
   | { kind: 'deleted'; messageId: string }
   | { kind: 'reaction'; messageId: string }
   | { kind: 'status'; messageId: string | null }
-  | { kind: 'survey'; outcome: SurveyAnswerOutcome }
+  /** `messageId`: a survey reply written as a message (kept for history, never reopening); `followUp`: to enqueue after commit. */
+  | { kind: 'survey'; outcome: SurveyAnswerOutcome; messageId?: string; followUp?: SurveyFollowUp }
   | { kind: 'ignored'; reason: string };
+
+export interface InboundOptions {
+  /** `DEFAULT_PHONE_REGION`: lets national numbers (no `+`) give the contact's country. */
+  defaultPhoneRegion?: string;
+}
 
 /**
  * Persists one inbound event. Must run inside a transaction: a per-thread advisory lock makes a
  * burst of first messages from one customer open exactly one conversation, and the
  * unique `(inbox_id, external_id)` makes a redelivered webhook store one message.
  */
-export async function recordInbound(tx: Queryable, event: InboundEvent): Promise<InboundOutcome> {
+export async function recordInbound(tx: Queryable, event: InboundEvent, options: InboundOptions = {}): Promise<InboundOutcome> {
   switch (event.type) {
     case 'message':
+      return (await recordSurveyReply(tx, event)) ?? storeMessage(tx, event, options);
     case 'callback_request':
     case 'call':
-      return storeMessage(tx, event);
+      return storeMessage(tx, event, options);
     case 'message_edited':
-      return applyEdit(tx, event);
+      return applyEdit(tx, event, options);
     case 'message_deleted':
       return applyDelete(tx, event);
     case 'reaction':
@@ -53,8 +61,14 @@ interface Sender {
   identityId: string;
 }
 
-async function upsertContact(tx: Queryable, event: InboundEvent): Promise<Sender> {
+/**
+ * The sender's contact, created or found by identity. Its country follows docs/reports.md
+ * "Regions": a derived country replaces only one of lower precedence (admin > phone > locale).
+ */
+async function upsertContact(tx: Queryable, event: InboundEvent, options: InboundOptions): Promise<Sender> {
   const s = event.sender;
+  // the callback form's number is the customer's own; a shared contact card is someone else's
+  const derived = deriveCountry({ phones: [s.phone, event.callback?.phone], locale: s.locale }, options.defaultPhoneRegion);
   const existing = await tx.query<Sender>(
     `update contact_identities set username = coalesce($3, username)
       where inbox_id = $1 and external_id = $2 returning contact_id as "contactId", id as "identityId"`,
@@ -64,16 +78,25 @@ async function upsertContact(tx: Queryable, event: InboundEvent): Promise<Sender
     const { contactId } = existing.rows[0];
     // the platform only fills what is missing: a name an agent corrected, or the kept details of a
     // merged contact, are not overwritten by whichever identity wrote last
+    // a derived country replaces only a lower source (mayReplaceCountry, contracts/country.ts):
+    // judged on the row being updated, so two writers at once cannot both win
     await tx.query(
-      `update contacts set name = coalesce(name, $2), email = coalesce(email, $3), phone = coalesce(phone, $4), updated_at = now()
-        where id = $1 and ((name is null and $2::text is not null) or (email is null and $3::text is not null) or (phone is null and $4::text is not null))`,
-      [contactId, s.name ?? null, s.email ?? null, s.phone ?? null],
+      `update contacts k set name = coalesce(k.name, $2), email = coalesce(k.email, $3), phone = coalesce(k.phone, $4),
+              country = case when $5::text is not null and (k.country_source is null or (k.country_source = 'locale' and $6::text = 'phone'))
+                             then $5 else k.country end,
+              country_source = case when $5::text is not null and (k.country_source is null or (k.country_source = 'locale' and $6::text = 'phone'))
+                                    then $6 else k.country_source end,
+              updated_at = now()
+        where k.id = $1
+          and ((k.name is null and $2::text is not null) or (k.email is null and $3::text is not null) or (k.phone is null and $4::text is not null)
+               or ($5::text is not null and (k.country_source is null or (k.country_source = 'locale' and $6::text = 'phone'))))`,
+      [contactId, s.name ?? null, s.email ?? null, s.phone ?? null, derived?.country ?? null, derived?.source ?? null],
     );
     return existing.rows[0];
   }
   const { rows } = await tx.query<{ id: string }>(
-    `insert into contacts(name, email, phone, attributes) values ($1, $2, $3, $4) returning id`,
-    [s.name ?? null, s.email ?? null, s.phone ?? null, s.locale ? { locale: s.locale } : {}],
+    `insert into contacts(name, email, phone, attributes, country, country_source) values ($1, $2, $3, $4, $5, $6) returning id`,
+    [s.name ?? null, s.email ?? null, s.phone ?? null, s.locale ? { locale: s.locale } : {}, derived?.country ?? null, derived?.source ?? null],
   );
   const contactId = rows[0]!.id;
   const identity = await tx.query<{ id: string }>(
@@ -129,12 +152,12 @@ async function openConversation(
   return { ...created.rows[0], how: 'created' };
 }
 
-async function storeMessage(tx: Queryable, event: InboundEvent): Promise<InboundOutcome> {
+async function storeMessage(tx: Queryable, event: InboundEvent, options: InboundOptions): Promise<InboundOutcome> {
   await lockThread(tx, event.inboxId, event.thread.externalId);
   const duplicate = await findMessage(tx, event.inboxId, event.externalMessageId);
   if (duplicate) return { kind: 'duplicate', messageId: duplicate };
 
-  const sender = await upsertContact(tx, event);
+  const sender = await upsertContact(tx, event, options);
   const { contactId } = sender;
   const conversation = await openConversation(tx, event, sender);
   const seq = await nextSeq(tx, conversation.id, new Date(event.sentAt));
@@ -173,7 +196,7 @@ function withExtras(c: InboundEvent['content']): unknown[] {
   return [...c.attachments, ...extras];
 }
 
-async function applyEdit(tx: Queryable, event: InboundEvent): Promise<InboundOutcome> {
+async function applyEdit(tx: Queryable, event: InboundEvent, options: InboundOptions): Promise<InboundOutcome> {
   await lockThread(tx, event.inboxId, event.thread.externalId);
   const { rows } = await tx.query<{ id: string; conversationId: string }>(
     `update messages set text = $3, html = $4, edited_at = $5, updated_at = now()
@@ -184,7 +207,7 @@ async function applyEdit(tx: Queryable, event: InboundEvent): Promise<InboundOut
   if (!rows[0]) {
     // The original never reached us (or a newer edit did): keep what the customer wrote.
     if (await findMessage(tx, event.inboxId, event.externalMessageId)) return { kind: 'ignored', reason: 'stale edit' };
-    return storeMessage(tx, { ...event, type: 'message' });
+    return storeMessage(tx, { ...event, type: 'message' }, options);
   }
   await appendEvent(tx, { type: 'message.updated', conversationId: rows[0].conversationId, payload: { messageId: rows[0].id } });
   return { kind: 'edited', messageId: rows[0].id };
@@ -249,7 +272,49 @@ async function applyReaction(tx: Queryable, event: InboundEvent): Promise<Inboun
 async function applySurveyAnswer(tx: Queryable, event: InboundEvent): Promise<InboundOutcome> {
   if (!event.survey) return { kind: 'ignored', reason: 'survey answer without an answer' };
   const input = { answer: event.survey, inboxId: event.inboxId, threadKey: event.thread.externalId, via: `${event.channel}_survey`, now: new Date(event.receivedAt) };
-  return { kind: 'survey', outcome: await recordSurveyAnswer(tx, input) };
+  const outcome = await recordSurveyAnswer(tx, input);
+  const followUp = outcome.kind === 'recorded' ? await openSurveyFollowUp(tx, outcome.surveyId) : undefined;
+  return { kind: 'survey', outcome, ...(followUp && { followUp }) };
+}
+
+/**
+ * A customer text that answers a survey instead of writing to support: a lone number while a
+ * numeric-reply survey is pending, or a Telegram reply to the survey's comment prompt. It is
+ * kept in the resolved conversation's history and does not reopen or route it. Undefined for
+ * anything else (and for a rejected answer), which the caller stores as an ordinary message.
+ */
+async function recordSurveyReply(tx: Queryable, event: InboundEvent): Promise<InboundOutcome | undefined> {
+  const text = event.content.text;
+  if (!text || event.content.attachments.length > 0) return undefined;
+  const numeric = surveyStyleOf(event.channel) === 'numeric' && couldBeSurveyNumber(text);
+  const promptExternalId = event.channel === 'telegram' ? event.thread.replyToExternalId : undefined;
+  if (!numeric && !promptExternalId) return undefined;
+  await lockThread(tx, event.inboxId, event.thread.externalId);
+  // a redelivered webhook: storeMessage reports the duplicate (the answer must not count twice)
+  if (await findMessage(tx, event.inboxId, event.externalMessageId)) return undefined;
+  const input = { inboxId: event.inboxId, threadKey: event.thread.externalId, now: new Date(event.receivedAt) };
+  const outcome = numeric
+    ? await answerSurveyByNumber(tx, { ...input, text })
+    : await recordSurveyComment(tx, { ...input, promptExternalId: promptExternalId!, comment: text });
+  if (outcome?.kind !== 'recorded') return undefined;
+  const messageId = await storeSurveyReplyMessage(tx, event, outcome.conversationId);
+  const followUp = await openSurveyFollowUp(tx, outcome.surveyId);
+  return { kind: 'survey', outcome, messageId, ...(followUp && { followUp }) };
+}
+
+/** The survey reply as an inbound message of the resolved conversation, by its contact, without touching its status. */
+async function storeSurveyReplyMessage(tx: Queryable, event: InboundEvent, conversationId: string): Promise<string> {
+  const seq = await nextSeq(tx, conversationId, new Date(event.sentAt));
+  const { rows } = await tx.query<{ id: string }>(
+    `insert into messages(conversation_id, inbox_id, seq, direction, author_contact_id, text, attachments,
+                          external_id, reply_to_external_id, status, sent_at, platform_order, raw)
+     select c.id, $2, $3, 'in', c.contact_id, $4, '[]', $5, $6, 'received', $7, $8, $9 from conversations c where c.id = $1
+     returning id`,
+    [conversationId, event.inboxId, seq, event.content.text, event.externalMessageId, event.thread.replyToExternalId ?? null, event.sentAt, event.platformOrder ?? null, event.raw ?? null],
+  );
+  const messageId = rows[0]!.id;
+  await appendEvent(tx, { type: 'message.created', conversationId, payload: { messageId, direction: 'in', surveyReply: true } });
+  return messageId;
 }
 
 const STATE_RANK: Record<string, number> = { queued: 0, sending: 1, sent: 2, delivered: 3, read: 4 };

@@ -20,3 +20,7 @@ export * from './conversation-tools.ts';
 export * from './contacts.ts';
 export * from './surveys.ts';
 export * from './conversation-metrics.ts';
+export * from './survey-replies.ts';
+export * from './reports-rollup.ts';
+export * from './reports-sql.ts';
+export * from './reports.ts';

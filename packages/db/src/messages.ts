@@ -138,7 +138,6 @@ export async function createOutboundMessage(
   return { message, created: true };
 }
 
-/** Outbound messages still waiting for egress, e.g. because enqueueing failed after commit. */
 /** When the customer last wrote in this conversation (for reply windows), or null. */
 export async function lastInboundAt(db: Queryable, conversationId: string): Promise<Date | null> {
   const { rows } = await db.query<{ at: Date | null }>(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { addBusinessTime, businessSecondsBetween, isOpen, nextOpening, type Calendar } from './business-hours.ts';
-import { zonedInstant } from './time-zone.ts';
+import { zonedInstant } from '@switchboard/contracts';
 
 const weekdays = (open: string, close: string): Calendar['weekly'] => ({
   mon: [[open, close]], tue: [[open, close]], wed: [[open, close]], thu: [[open, close]], fri: [[open, close]],

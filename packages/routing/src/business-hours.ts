@@ -1,4 +1,4 @@
-import { wallTime, zonedInstant } from './time-zone.ts';
+import { wallTime, zonedInstant } from '@switchboard/contracts';
 
 export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];

@@ -6,7 +6,7 @@ const MINUTE = 60_000;
 const DAY = 86_400_000;
 
 const readers = new Map<string, Intl.DateTimeFormat>();
-/** The wall clock in `zone` at `ms`, read with Intl directly (independent of time-zone.ts). */
+/** The wall clock in `zone` at `ms`, read with Intl directly (independent of contracts/time-zone.ts). */
 function wall(ms: number, zone: string): { civil: number; minute: number } {
   let f = readers.get(zone);
   if (!f) readers.set(zone, (f = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric' })));

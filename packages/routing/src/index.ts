@@ -14,7 +14,6 @@ export * from './transfer.ts';
 export * from './reconcile.ts';
 export * from './offline-policy.ts';
 export * from './heartbeat.ts';
-export * from './time-zone.ts';
 export * from './business-hours.ts';
 export * from './rules.ts';
 export * from './classify.ts';

@@ -1,6 +1,6 @@
 import { agentQueueIds, appendEvent, type PoolClient } from '@switchboard/db';
 import { releaseActive, type Hold } from './capacity.ts';
-import { recordConversationMetrics } from './record-metrics.ts';
+import { recordConversationMetrics, type RecordedMetrics } from './record-metrics.ts';
 import { rescindConversationOffer } from './rescind.ts';
 import { settleSlaOnResolve } from './sla.ts';
 import { openSurvey, type SurveyMessage } from './survey.ts';
@@ -11,7 +11,12 @@ import { openSurvey, type SurveyMessage } from './survey.ts';
  * dispatched (every queue of the freed agent, and the conversation's own), or undefined if it
  * was already resolved (resolving twice is harmless).
  */
-export async function resolveConversation(tx: PoolClient, id: string, by: { agentId: string | null }, now: Date): Promise<{ freedQueueIds: string[]; survey?: SurveyMessage } | undefined> {
+export async function resolveConversation(
+  tx: PoolClient,
+  id: string,
+  by: { agentId: string | null },
+  now: Date,
+): Promise<{ freedQueueIds: string[]; survey?: SurveyMessage; metrics?: RecordedMetrics } | undefined> {
   const { rows } = await tx.query<{ assigneeId: string | null; pool: string | null; cost: number | null; queueId: string | null }>(
     `select assignee_id as "assigneeId", load_pool as pool, load_cost as cost, queue_id as "queueId"
        from conversations where id = $1 and status <> 'resolved' for update`,
@@ -26,7 +31,7 @@ export async function resolveConversation(tx: PoolClient, id: string, by: { agen
       where id = $1`,
     [id, now],
   );
-  await recordConversationMetrics(tx, id, now);
+  const metrics = await recordConversationMetrics(tx, id, now);
   const survey = await openSurvey(tx, id, now);
   if (row.assigneeId && row.pool) await releaseActive(tx, { agentId: row.assigneeId, pool: row.pool, cost: row.cost ?? 1 });
   await settleSlaOnResolve(tx, id, now);
@@ -35,7 +40,7 @@ export async function resolveConversation(tx: PoolClient, id: string, by: { agen
     for (const q of await agentQueueIds(tx, row.assigneeId)) freed.add(q);
   }
   await appendEvent(tx, { type: 'conversation.resolved', conversationId: id, agentId: by.agentId, payload: { previousAssigneeId: row.assigneeId } });
-  return { freedQueueIds: [...freed], ...(survey && { survey }) };
+  return { freedQueueIds: [...freed], ...(survey && { survey }), ...(metrics && { metrics }) };
 }
 
 /** A conversation locked for a hand-over (manual assignment, transfer), with its pending offer. */

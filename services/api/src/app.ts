@@ -40,8 +40,10 @@ import { registerCannedRoutes } from './routes/canned.ts';
 import { registerContactHistoryRoutes } from './routes/contact-history.ts';
 import { registerContactRoutes } from './routes/contacts.ts';
 import { registerDeadLetterRoutes } from './routes/dead-letters.ts';
+import { registerReportRoutes } from './routes/reports.ts';
 import { createDeadLetters, QUEUE_NAMES } from './dead-letters.ts';
 import { dashboardRoutes, DASHBOARD_PATH } from './dashboard.ts';
+import { registerSurveyPage } from './routes/survey-page.ts';
 
 export type { ApiDeps } from './deps.ts';
 
@@ -172,6 +174,7 @@ export async function buildApi(input: ApiDepsInput): Promise<FastifyInstance> {
       registerContactHistoryRoutes(deps, api);
       registerContactRoutes(deps, api);
       registerDeadLetterRoutes(deps, api, deadLetters);
+      registerReportRoutes(deps, api);
     },
     { prefix: '/api/v1' },
   );
@@ -179,6 +182,8 @@ export async function buildApi(input: ApiDepsInput): Promise<FastifyInstance> {
   await app.register(async (open: ZodApp) => registerLoginRoute(deps, open), { prefix: '/api/v1' });
   // its own scope: EventSource cannot send headers, so this route also takes ?access_token=
   await app.register(eventRoutes(deps), { prefix: '/api/v1' });
+  // unauthenticated HTML pages behind the signed links of survey mails (docs/surveys.md)
+  await app.register(async (open: ZodApp) => registerSurveyPage(deps, open));
   // a browser page (bull-board), admins only; also takes ?access_token=
   await app.register(dashboardRoutes(deps, deadLetters), { prefix: DASHBOARD_PATH });
 

@@ -35,6 +35,11 @@ export interface ApiDeps {
   queuePrefix?: string;
   /** Requests per minute per token (API_RATE_LIMIT_PER_MIN); default 600. */
   rateLimitPerMin?: number;
+  /**
+   * surveyLinkKey(SWITCHBOARD_SECRET_KEY): checks the signed links of survey mails at
+   * `/survey/:token` (egress signs them with the same derived key). Without it there is no survey page.
+   */
+  surveyLinkKey?: Buffer;
   /** Routing's time source; tests pass a manual clock. Defaults to the system clock. */
   clock: Clock;
   /**

@@ -1,4 +1,5 @@
 import { createBlobStore } from '@switchboard/blob';
+import { surveyLinkKey } from '@switchboard/channels';
 import { ConfigError, decodeKey, loadConfig } from '@switchboard/config';
 import { createPool, createSecretBox, isDatabaseReady } from '@switchboard/db';
 import { createLogger } from '@switchboard/log';
@@ -25,7 +26,8 @@ try {
   const redis = createRedis(config.REDIS_URL, 'producer');
   const producer = createProducer(redis, config.QUEUE_PREFIX);
   // the config schema already refused keys that do not decode
-  const secretBox = createSecretBox(decodeKey(config.SWITCHBOARD_SECRET_KEY)!);
+  const masterKey = decodeKey(config.SWITCHBOARD_SECRET_KEY)!;
+  const secretBox = createSecretBox(masterKey);
 
   let isShuttingDown = () => false;
   const app = await buildApi({
@@ -39,6 +41,7 @@ try {
     queuePrefix: config.QUEUE_PREFIX,
     rateLimitPerMin: config.API_RATE_LIMIT_PER_MIN,
     adminToken: config.SWITCHBOARD_ADMIN_TOKEN,
+    surveyLinkKey: surveyLinkKey(masterKey),
     publicUrls: {
       telegramWebhookBase: config.TELEGRAM_WEBHOOK_BASE_URL,
       webchatBase: config.WEBCHAT_BASE_URL,

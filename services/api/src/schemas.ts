@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ChannelId, ENABLED_CHANNELS, SurveySettings } from '@switchboard/contracts';
+import { ChannelId, COUNTRY_SOURCES, ENABLED_CHANNELS, SurveySettings } from '@switchboard/contracts';
 import { CALLBACK_OUTCOMES, CONVERSATION_KINDS, CONVERSATION_STATUSES, MESSAGE_STATUSES, PRESENCE, ROLES } from '@switchboard/db';
 
 declare module 'zod' {
@@ -108,7 +108,7 @@ export const InboxDto = z
     name: z.string(),
     config: z.record(z.string(), z.unknown()),
     defaultQueueId: z.uuid().nullable(),
-    survey: SurveySettings.nullable().describe('CSAT/NPS survey sent on the customer\'s channel after a resolve (telegram, webchat); null: off'),
+    survey: SurveySettings.nullable().describe('CSAT/NPS survey sent on the customer\'s channel after a resolve (docs/surveys.md); null: off'),
     createdAt: z.date(),
     webhookUrl: z.string().optional().describe('telegram: the URL to pass to setWebhook; whatsapp, messenger, instagram, sms: the callback URL to give the platform'),
     webchatUrl: z.string().optional().describe('webchat: where the widget for this inbox is served'),
@@ -374,6 +374,8 @@ export const contactExample = {
   name: 'Анна Смирнова',
   email: 'anna.smirnova@example.ru',
   phone: '+79161234567',
+  country: 'RU',
+  countrySource: 'phone' as const,
   attributes: { vip: true, city: 'Москва' },
   mergedIntoId: null,
   mergedAt: null,
@@ -396,6 +398,8 @@ export const ContactDto = z
     name: z.string().nullable(),
     email: z.string().nullable(),
     phone: z.string().nullable(),
+    country: z.string().nullable().describe('ISO 3166-1 alpha-2; derived from a phone number or a stated locale unless set by a supervisor (docs/reports.md "Regions")'),
+    countrySource: z.enum(COUNTRY_SOURCES).nullable().describe('admin (set through the API: never overwritten) > phone > locale; null with country'),
     attributes: z.record(z.string(), z.unknown()).describe('free-form; routing rules can match them (e.g. {"vip": true})'),
     mergedIntoId: z.uuid().nullable().describe('set on a contact merged into another: follow it; null for a live contact'),
     mergedAt: z.date().nullable(),

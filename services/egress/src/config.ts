@@ -17,6 +17,8 @@ export const egressEnv = {
   TELEGRAM_SEND_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   /** Public base URL of ingress-sms: Twilio reports each reply's status to `<base>/webhooks/sms/<inbox>`. Unset: only if the inbox sets statusCallbackUrl. */
   SMS_WEBHOOK_BASE_URL: z.url().optional(),
+  /** Public base URL of the API: email survey links point to `<base>/survey/<token>` (docs/surveys.md). */
+  API_PUBLIC_BASE_URL: z.url().default('http://localhost:3000'),
   EGRESS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
   /** Outbound webhooks to loopback addresses: for development only (`pnpm start` sets it). */
   WEBHOOK_ALLOW_LOOPBACK: z.stringbool({ error: 'must be true or false' }).default(false),

@@ -1,7 +1,7 @@
 import Fastify from 'fastify';
 import { blobUrlKey, createBlobStore, signBlobUrl } from '@switchboard/blob';
 import { createEmailSender, createSmtpTransports, createTelegramMediaFetcher,
-  createTelegramSender, createWebchatSender } from '@switchboard/channels';
+  createTelegramSender, createWebchatSender, surveyLinkKey } from '@switchboard/channels';
 import { createInstagramMediaFetcher, createInstagramSender, createMessengerMediaFetcher, createMessengerSender } from '@switchboard/channels';
 import { createWhatsAppMediaFetcher, createWhatsAppSender } from '@switchboard/channels';
 import { createSmsMediaFetcher, createSmsSender, type OutboundFile } from '@switchboard/channels';
@@ -38,7 +38,10 @@ try {
     senders: {
       telegram: createTelegramSender({ apiRoot: env.TELEGRAM_API_ROOT, timeoutMs: env.TELEGRAM_SEND_TIMEOUT_MS }),
       webchat: createWebchatSender({ publish: (channel, payload) => publisher.publish(channel, payload) }),
-      email: withEmailContext(pool, createEmailSender(smtp)),
+      email: withEmailContext(pool, createEmailSender({
+        transportFor: smtp.transportFor,
+        surveyLinks: { baseUrl: env.API_PUBLIC_BASE_URL, key: surveyLinkKey(decodeKey(env.SWITCHBOARD_SECRET_KEY)!) },
+      })),
       whatsapp: createWhatsAppSender({ apiRoot: env.WHATSAPP_API_ROOT }),
       messenger: createMessengerSender({ apiRoot: env.META_GRAPH_API_ROOT }),
       instagram: createInstagramSender({ apiRoot: env.META_GRAPH_API_ROOT }),

@@ -100,7 +100,7 @@ export async function buildWebchatIngress(deps: WebchatIngressDeps): Promise<Fas
   registerPositionRoute(app, { pool: deps.pool, inboxes, ...(deps.clock && { clock: deps.clock }) });
   registerSettingsRoute(app, { pool: deps.pool, inboxes, maxBlobBytes: deps.blobs?.maxBytes ?? 0, ...(deps.clock && { clock: deps.clock }) });
   registerFormRoutes(app, { pool: deps.pool, producer: deps.producer, inboxes });
-  registerSurveyRoute(app, { pool: deps.pool, inboxes, logger: deps.logger });
+  registerSurveyRoute(app, { pool: deps.pool, inboxes, logger: deps.logger, ...(deps.metrics && { metrics: deps.metrics }) });
   registerFileRoutes(app, { pool: deps.pool, inboxes, ...(deps.blobs && { blobs: deps.blobs }) });
   registerSocketRoute(app, { pool: deps.pool, inboxes, hub, logger: deps.logger });
   await registerWidgetBundle(app);

@@ -3,6 +3,7 @@ import { VisitorSurveyAnswer } from '@switchboard/channels';
 import { recordSurveyAnswer, withTransaction, type Pool, type SurveyAnswerOutcome } from '@switchboard/db';
 import { HttpError } from '@switchboard/errors';
 import type { Logger } from '@switchboard/log';
+import { observeSurveyAnswer, supportMetrics, type Registry } from '@switchboard/runtime';
 import { parseOr400 } from './errors.ts';
 import type { WebchatInboxes } from './inboxes.ts';
 import { inboxFor, visitorOf } from './visitor-request.ts';
@@ -11,6 +12,8 @@ export interface SurveyRouteDeps {
   pool: Pool;
   inboxes: WebchatInboxes;
   logger: Logger;
+  /** The service registry: recorded scores count in `switchboard_survey_answers_total`. */
+  metrics?: Registry;
 }
 
 type Rejection = Extract<SurveyAnswerOutcome, { kind: 'rejected' }>['reason'];
@@ -42,6 +45,7 @@ export function registerSurveyRoute(app: FastifyInstance, deps: SurveyRouteDeps)
       deps.logger.warn({ inboxId: inbox.id, surveyId: answer.surveyId, reason: outcome.reason }, 'survey answer rejected');
       throw REJECTIONS[outcome.reason]();
     }
+    observeSurveyAnswer(deps.metrics && supportMetrics(deps.metrics), outcome.channel, outcome.scores);
     return reply.send({ surveyId: outcome.surveyId, status: outcome.status });
   });
 }

@@ -1,4 +1,5 @@
 import type { Attachment } from '@switchboard/contracts';
+import type { WebchatSurvey } from '@switchboard/channels';
 import type { Queryable } from '@switchboard/db';
 
 /** One message as the visitor's widget sees it: no authors, no private notes, no raw payloads. */
@@ -12,6 +13,8 @@ export interface VisitorMessage {
   status: string;
   /** For the visitor's own messages: `visitorId:clientMessageId` (see the webchat normalizer). */
   externalId: string | null;
+  /** The survey this message asks, while it can still be answered. */
+  survey: WebchatSurvey | null;
 }
 
 /**
@@ -24,7 +27,10 @@ export async function listVisitorMessages(
   input: { inboxId: string; visitorId: string; afterSeq: number; limit: number },
 ): Promise<VisitorMessage[]> {
   const { rows } = await db.query(
-    `select m.id, m.seq::int as seq, m.direction, m.text, m.attachments, m.created_at as "createdAt", m.status, m.external_id as "externalId"
+    `select m.id, m.seq::int as seq, m.direction, m.text, m.attachments, m.created_at as "createdAt", m.status, m.external_id as "externalId",
+            (select json_build_object('id', s.id, 'asks', s.asks, 'acceptsComment', s.accepts_comment,
+                                      'expiresAt', to_char(s.expires_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+               from surveys s where s.message_id = m.id and s.status = 'pending' and s.expires_at > now()) as survey
        from messages m
       where m.conversation_id = (select c.id from conversations c
                                   where c.inbox_id = $1 and c.thread_key = $2

@@ -76,8 +76,8 @@ export function registerVisitorRoutes(app: FastifyInstance, deps: VisitorRouteDe
     const inbound: WebchatInboundInput = {
       visitorId: visitor.visitorId,
       message: { clientMessageId: body.clientMessageId, ...(body.text !== undefined && { text: body.text }), attachments },
-      ...(body.name !== undefined || body.email !== undefined
-        ? { visitor: { ...(body.name !== undefined && { name: body.name }), ...(body.email !== undefined && { email: body.email }) } }
+      ...(body.name !== undefined || body.email !== undefined || body.locale !== undefined
+        ? { visitor: { ...(body.name !== undefined && { name: body.name }), ...(body.email !== undefined && { email: body.email }), ...(body.locale !== undefined && { locale: body.locale }) } }
         : {}),
     };
     // the event id is derived from (visitor, clientMessageId): a retried send is the same job
@@ -98,7 +98,7 @@ export function registerVisitorRoutes(app: FastifyInstance, deps: VisitorRouteDe
       limit: query.limit,
     });
     return {
-      items: rows.map((m) => ({ ...webchatWireMessage(m, inbox.id, visitor.visitorId), status: m.status })),
+      items: rows.map((m) => ({ ...webchatWireMessage(m, inbox.id, visitor.visitorId), status: m.status, ...(m.survey && { survey: m.survey }) })),
     };
   });
 }

@@ -1,4 +1,5 @@
 /** The HTTP half of docs/webchat-protocol.md: session handling, JSON calls, uploads. */
+import type { SurveyFrame } from './survey.ts';
 
 export interface Session {
   visitorId: string;
@@ -22,6 +23,8 @@ export interface Message {
   createdAt?: string;
   clientMessageId?: string | null;
   attachments?: Attachment[];
+  /** A survey still open (history pages; a live `survey` frame carries it beside the message). */
+  survey?: SurveyFrame;
 }
 
 export interface Settings {
@@ -132,7 +135,7 @@ export function createApi(options: ApiOptions) {
     dropSession: () => save(undefined),
     settings: () => call<Settings>('GET', '/settings', undefined, false),
     messages: (afterSeq: number) => call<{ items: Message[] }>('GET', `/messages?after_seq=${afterSeq}&limit=100`, undefined, true),
-    send: (body: { clientMessageId: string; text?: string; attachments?: string[]; name?: string; email?: string }) =>
+    send: (body: { clientMessageId: string; text?: string; attachments?: string[]; name?: string; email?: string; locale?: string }) =>
       call<{ accepted: boolean }>('POST', '/messages', body, true),
     position: () => call<Position>('GET', '/position', undefined, true),
     upload(file: File) {

@@ -12,7 +12,7 @@ const TYPING_SHOWN_MS = 6_000;
 /** Right after a send the router may not have opened the conversation yet (404 no_conversation). */
 const POSITION_MISSES_AFTER_SEND = 5;
 
-type SendBody = { clientMessageId: string; text?: string; attachments?: string[]; name?: string; email?: string };
+type SendBody = { clientMessageId: string; text?: string; attachments?: string[]; name?: string; email?: string; locale?: string };
 
 export interface Chat {
   /** Loads history and goes live when this browser already has a session. */
@@ -21,7 +21,7 @@ export interface Chat {
   setOpen(open: boolean): void;
 }
 
-export function createChat(api: Api, view: View, profile: { name?: string; email?: string }): Chat {
+export function createChat(api: Api, view: View, profile: { name?: string; email?: string; locale?: string }): Chat {
   const shown = new Map<string, HTMLElement>();
   const pending = new Map<string, { el: HTMLElement; body: SendBody }>();
   let lastSeq = 0;
@@ -84,6 +84,7 @@ export function createChat(api: Api, view: View, profile: { name?: string; email
     }
     shown.set(message.id, el);
     place(el, message.seq);
+    if (message.survey) el.after(surveyElement(message.survey, async (body) => void (await api.survey(body))));
     if (message.direction === 'out') {
       showTyping(false);
       if (fresh && !isOpen) {
@@ -125,11 +126,7 @@ export function createChat(api: Api, view: View, profile: { name?: string; email
   function onFrame(frame: LiveFrame): void {
     if (frame.type === 'message' && frame.message) add({ ...frame.message, direction: frame.message.direction ?? 'out' }, true);
     else if (frame.type === 'typing') showTyping(frame.typing === true);
-    else if (frame.type === 'survey' && frame.message && frame.survey && !shown.has(frame.message.id)) {
-      add({ ...frame.message, direction: 'out' }, true);
-      view.messages.append(surveyElement(frame.survey, async (body) => void (await api.survey(body))));
-      scroll();
-    }
+    else if (frame.type === 'survey' && frame.message && frame.survey) add({ ...frame.message, direction: 'out', survey: frame.survey }, true);
   }
 
   function goLive(): void {

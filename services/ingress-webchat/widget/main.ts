@@ -1,6 +1,7 @@
 /**
  * widget.js: the embeddable web chat. Speaks docs/webchat-protocol.md with ingress-webchat.
  *   <script src="https://chat.example.com/widget.js" data-inbox="INBOX_ID" async></script>
+ * `data-locale` (e.g. "pt-BR") states the visitor's locale; without it the browser's language is sent.
  */
 import { createApi, newClientId, type Identity, type Settings } from './api.ts';
 import { createChat } from './chat.ts';
@@ -24,7 +25,9 @@ function boot(tag: HTMLScriptElement): void {
   const identity: Identity | undefined = data.userId && data.userSignature
     ? { userId: data.userId, signature: data.userSignature, ...(data.userName && { name: data.userName }), ...(data.userEmail && { email: data.userEmail }) }
     : undefined;
-  const profile = { ...(data.userName && { name: data.userName }), ...(data.userEmail && { email: data.userEmail }) };
+  // the visitor's stated locale: the site's, else the browser's; the server keeps it only if it parses
+  const locale = data.locale || navigator.language;
+  const profile = { ...(data.userName && { name: data.userName }), ...(data.userEmail && { email: data.userEmail }), ...(locale && { locale }) };
 
   const api = createApi({ base, inboxId, ...(identity && { identity }) });
   const view = buildView(data.title || 'Chat with us');

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CountryCode } from '@switchboard/contracts';
 import { databaseEnv, httpEnv, logEnv, redisEnv } from '@switchboard/config';
 
 export const routerEnv = {
@@ -15,4 +16,6 @@ export const routerEnv = {
   ROUTER_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(10_000).default(300_000),
   /** Outbox events older than this are deleted (every 10 minutes): how far back SSE resumes and webhook replays reach. */
   EVENT_RETENTION_HOURS: z.coerce.number().int().min(1).default(72),
+  /** Lets national phone numbers (no `+`) give a contact's country, e.g. `RU` for `8 916 …`; unset: international numbers only. */
+  DEFAULT_PHONE_REGION: CountryCode.optional(),
 };

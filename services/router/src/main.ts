@@ -29,6 +29,7 @@ try {
     heartbeatGraceS: env.ROUTER_HEARTBEAT_GRACE_S,
     reconcileIntervalMs: env.ROUTER_RECONCILE_INTERVAL_MS,
     eventRetentionHours: env.EVENT_RETENTION_HOURS,
+    defaultPhoneRegion: env.DEFAULT_PHONE_REGION,
     metrics,
     publish: (channel, payload) => producerRedis.publish(channel, payload),
   });

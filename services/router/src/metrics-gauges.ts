@@ -11,8 +11,8 @@ const TASK_STATES = ['queued', 'offered', 'assigned'] as const;
 /**
  * The ROUTING.md 1.7 metrics read from PostgreSQL at scrape time. They describe the whole
  * installation, not one replica: every router reports the same value, so dashboards take
- * `max` across replicas (never `sum`). The `_total` ones are counters because the events
- * they count are only ever appended.
+ * `max` across replicas (never `sum`). The `_total` ones are counters: the events they count
+ * are only ever appended, and pruned ones stay counted (`countedEventTotals`).
  */
 export function registerSnapshotMetrics(registry: Registry, snapshot: Snapshot): void {
   const registers = [registry];

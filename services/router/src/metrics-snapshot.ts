@@ -1,4 +1,4 @@
-import type { Pool, PoolClient } from '@switchboard/db';
+import { countedEventTotals, type Pool, type PoolClient } from '@switchboard/db';
 import { heldByOfflineAgent, type Clock } from '@switchboard/routing';
 
 /**
@@ -44,13 +44,7 @@ export async function readSnapshot(db: PoolClient, now: Date): Promise<RoutingSn
        from queue_members m left join agent_presence p on p.agent_id = m.agent_id group by m.queue_id`,
   );
   const held = await heldByOfflineAgent(db);
-  const events = await q<{ type: string; label: string | null; count: number }>(
-    `select type, case type when 'sla.breached' then payload->>'kind' when 'conversation.requeued' then payload->>'reason' end as label,
-            count(*)::float8 as count
-       from events
-      where type like 'offer.%' or type in ('sla.breached', 'conversation.overflowed', 'conversation.requeued', 'conversation.transferred', 'conversation.abandoned')
-      group by 1, 2`,
-  );
+  const events = await countedEventTotals(db);
   return { queues, waiting, longestWait, tasks, agents, held, events };
 }
 

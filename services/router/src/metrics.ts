@@ -1,9 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { InboundEvent } from '@switchboard/contracts';
-import type { Pool } from '@switchboard/db';
+import type { InboundOutcome, Pool } from '@switchboard/db';
 import type { Logger } from '@switchboard/log';
 import { systemClock, type Clock, type DispatchResult, type LoadDrift } from '@switchboard/routing';
+import { observeSurveyAnswer, supportMetrics, type SupportMetrics } from '@switchboard/runtime';
 import { registerSnapshotMetrics } from './metrics-gauges.ts';
 import { snapshotSource } from './metrics-snapshot.ts';
 
@@ -19,6 +20,8 @@ export interface RouterMetrics {
   dispatchPassDuration: Histogram;
   loadDrift: Counter;
   inboundLatency: Histogram<'channel' | 'stage'>;
+  /** The live support figures this replica sees: conversations opened, survey answers (runtime/support-metrics.ts). */
+  support: SupportMetrics;
 }
 
 /** Stages of an inbound message's way: the platform sent it → stored → its conversation first assigned. */
@@ -58,6 +61,7 @@ export function createRouterMetrics(deps: RouterMetricsDeps): RouterMetrics {
       buckets: LATENCY_BUCKETS,
       registers,
     }),
+    support: supportMetrics(deps.registry),
   };
   if (deps.pool) {
     let failed = 0;
@@ -115,6 +119,13 @@ export function observeStored(metrics: RouterMetrics | undefined, event: Pick<In
   if (!metrics) return;
   const seconds = Math.max(0, (now.getTime() - new Date(event.sentAt).getTime()) / 1000);
   metrics.inboundLatency.observe({ channel: event.channel, stage: 'platform_to_stored' }, seconds);
+}
+
+/** An inbound event committed: a conversation it opened, the survey scores it recorded (a button press, a numeric reply). */
+export function observeInbound(metrics: RouterMetrics | undefined, event: Pick<InboundEvent, 'channel'>, outcome: InboundOutcome): void {
+  if (!metrics) return;
+  if (outcome.kind === 'stored' && outcome.conversation === 'created') metrics.support.conversationsOpened.inc({ channel: event.channel });
+  if (outcome.kind === 'survey' && outcome.outcome.kind === 'recorded') observeSurveyAnswer(metrics.support, outcome.outcome.channel, outcome.outcome.scores);
 }
 
 /**

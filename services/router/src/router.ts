@@ -7,10 +7,11 @@ import { jobIdFor, RetryLaterSignal, startWorker, type Producer } from '@switchb
 import { advanceStepIfDue, breachDueSla, dispatchQueue, expireOffer, routeInbound, sweepSla, sweepTimers, systemClock, type AutoReply, type Clock, type DispatchResult } from '@switchboard/routing';
 import { applyOfflinePolicies, expireHeartbeats, reconcileLoad, wakeSnoozed } from '@switchboard/routing';
 import { runPeriodically } from '@switchboard/runtime';
-import { deliverAutoReplies } from './auto-replies.ts';
+import { deliverAutoReplies, deliverSurveyFollowUp } from './auto-replies.ts';
 import { armSlaTimers } from './sla-timers.ts';
+import { DEFAULT_ROLLUP_INTERVAL_MS, rollReports } from './report-rollup.ts';
 import { echoToVisitor, type Publish } from './webchat-echo.ts';
-import { countDrift, observeAssigned, observeStored, timedPass, type RouterMetrics } from './metrics.ts';
+import { countDrift, observeAssigned, observeInbound, observeStored, timedPass, type RouterMetrics } from './metrics.ts';
 
 export interface RouterDeps {
   pool: Pool;
@@ -33,6 +34,10 @@ export interface RouterDeps {
   metrics?: RouterMetrics;
   /** Redis PUBLISH: a web-chat visitor's message is echoed to their other open tabs. */
   publish?: Publish;
+  /** `DEFAULT_PHONE_REGION`: national phone numbers give a contact's country in this region. */
+  defaultPhoneRegion?: string;
+  /** How often (ms) the reports' message-volume rollup is brought up to date; default 1 minute. */
+  rollupIntervalMs?: number;
 }
 
 export interface Router {
@@ -44,7 +49,7 @@ export interface Router {
   close(): Promise<void>;
 }
 
-type Deps = Pick<RouterDeps, 'pool' | 'producer' | 'logger' | 'batch' | 'clock' | 'metrics' | 'publish'>;
+type Deps = Pick<RouterDeps, 'pool' | 'producer' | 'logger' | 'batch' | 'clock' | 'metrics' | 'publish' | 'defaultPhoneRegion'>;
 
 const clockOf = (deps: Deps) => deps.clock ?? systemClock;
 
@@ -55,13 +60,18 @@ const clockOf = (deps: Deps) => deps.clock ?? systemClock;
  */
 export async function handleInbound(deps: Deps, event: InboundEvent): Promise<void> {
   const { outcome, routing } = await withTransaction(deps.pool, async (tx) => {
-    const outcome = await recordInbound(tx, event);
+    const outcome = await recordInbound(tx, event, { defaultPhoneRegion: deps.defaultPhoneRegion });
     if (outcome.kind !== 'stored') return { outcome, routing: undefined };
     const input = { conversationId: outcome.conversationId, messageId: outcome.messageId, conversation: outcome.conversation, event, now: clockOf(deps).now() };
     return { outcome, routing: await routeInbound(tx, input) };
   });
   deps.logger.debug({ eventId: event.eventId, outcome }, 'inbound recorded');
-  if (outcome.kind === 'survey') logSurveyAnswer(deps.logger, event, outcome.outcome);
+  observeInbound(deps.metrics, event, outcome);
+  if (outcome.kind === 'survey') {
+    logSurveyAnswer(deps.logger, event, outcome.outcome);
+    // the next numeric question, or Telegram's comment prompt: sent like an auto-reply
+    if (outcome.followUp) await deliverSurveyFollowUp(deps, outcome.followUp);
+  }
   if (outcome.kind === 'stored') {
     observeStored(deps.metrics, event, clockOf(deps).now());
     await echoToVisitor(deps.publish, deps.logger, event, outcome, clockOf(deps).now());
@@ -215,6 +225,7 @@ export function startRouter(deps: RouterDeps): Router {
   };
   // every replica may prune: deleting already-deleted rows is a no-op
   const stopPruning = runPeriodically('event pruning', prune, 600_000, deps.logger);
+  const stopRollingUp = runPeriodically('report rollup', () => rollReports({ ...deps, clock }), deps.rollupIntervalMs ?? DEFAULT_ROLLUP_INTERVAL_MS, deps.logger);
 
   return {
     workers: [inbound, routing, timers],
@@ -224,6 +235,7 @@ export function startRouter(deps: RouterDeps): Router {
       stopSweeping();
       stopReconciling();
       stopPruning();
+      stopRollingUp();
       // Worker.close() waits for in-flight jobs to finish: nothing is cut off mid-transaction.
       await Promise.all([inbound.close(), routing.close(), timers.close()]);
     },

@@ -11,3 +11,5 @@ export {
 } from './threading.ts';
 export { emailAdapter, EmailInboxConfig, EmailSecrets } from './adapter.ts';
 export { createSmtpTransports, type SmtpTransports } from './transports.ts';
+export { readSurveyLink, signSurveyLink, surveyLinkKey, surveyLinkUrl, type SurveyLinkClaim } from './survey-link.ts';
+export { renderSurveyEmail, type SurveyLinkFor } from './survey-render.ts';

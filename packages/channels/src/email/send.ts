@@ -5,6 +5,9 @@ import { classifySmtpError } from './classify.ts';
 import { EmailConfig, domainOf } from './config.ts';
 import { messageIds } from './parse.ts';
 import { replyAddress } from './threading.ts';
+import { escapeHtml } from '../shared/escape-html.ts';
+import { signSurveyLink, surveyLinkUrl } from './survey-link.ts';
+import { renderSurveyEmail } from './survey-render.ts';
 
 /** What the sender needs of a nodemailer transport; tests pass one aimed at a local SMTP server. */
 export interface MailTransport {
@@ -14,6 +17,11 @@ export interface MailTransport {
 export interface EmailSenderDeps {
   /** The SMTP transport of an inbox (egress caches one per inbox and closes it on shutdown). */
   transportFor(inbox: InboxContext): MailTransport;
+  /**
+   * Where survey links point (API_PUBLIC_BASE_URL: `<base>/survey/<token>`) and the key that signs
+   * them (surveyLinkKey of SWITCHBOARD_SECRET_KEY). Without it a survey mail fails permanently.
+   */
+  surveyLinks?: { baseUrl: string; key: Buffer };
 }
 
 /** An agent reply plus what only email has; egress fills these from the conversation. */
@@ -40,6 +48,7 @@ export function createEmailSender(deps: EmailSenderDeps) {
     const messageId = `<${msg.messageId}@${domain}>`;
     const parent = messageIds(msg.replyToExternalId ?? undefined)[0];
     const references = [...new Set([...(msg.references ?? []), ...messageIds(msg.threadExternalId), ...(parent ? [parent] : [])])];
+    const body = bodyOf(msg, deps);
     const mail: SendMailOptions = {
       from: config.name ? { name: config.name, address: config.address } : config.address,
       to: msg.recipientExternalId,
@@ -48,8 +57,8 @@ export function createEmailSender(deps: EmailSenderDeps) {
       messageId,
       ...(parent ? { inReplyTo: parent } : {}),
       ...(references.length > 0 ? { references } : {}),
-      text: msg.text ?? '',
-      html: msg.html ?? textToHtml(msg.text ?? ''),
+      text: body.text,
+      html: body.html,
       ...(files.length > 0
         ? { attachments: await Promise.all(files.map(async (f) => ({ filename: f.fileName, content: await f.read(), contentType: f.contentType }))) }
         : {}),
@@ -78,6 +87,14 @@ function configOf(inbox: InboxContext): EmailConfig {
 }
 
 function textToHtml(text: string): string {
-  const escaped = text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-  return `<div>${escaped.replace(/\r?\n/g, '<br>')}</div>`;
+  return `<div>${escapeHtml(text).replace(/\r?\n/g, '<br>')}</div>`;
+}
+
+/** The mail's text and HTML parts: a survey's questions with one signed link per score, or the reply as written. */
+function bodyOf(msg: EmailOutboundMessage, deps: EmailSenderDeps): { text: string; html: string } {
+  const survey = msg.survey;
+  if (!survey || survey.prompt === 'comment') return { text: msg.text ?? '', html: msg.html ?? textToHtml(msg.text ?? '') };
+  const links = deps.surveyLinks;
+  if (!links) throw new PermanentError('survey_links_not_configured', 'a survey mail needs the public API URL and link key (API_PUBLIC_BASE_URL)');
+  return renderSurveyEmail(msg.text ?? '', survey, (kind, score) => surveyLinkUrl(links.baseUrl, signSurveyLink(links.key, { surveyId: survey.id, kind, score })));
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { REPLY_WINDOW_HOURS } from '@switchboard/contracts';
 import type { ChannelAdapter, ChannelCapabilities } from '../contract.ts';
 import { normalizeMessengerWebhook } from './normalize.ts';
 import { metaMessagingHandshake, verifyMetaMessagingRequest } from './verify.ts';
@@ -31,7 +32,7 @@ export const META_MESSAGING_CAPABILITIES = {
   media: true,
   maxAttachmentBytes: 25 * 1024 * 1024,
   maxAttachmentTotalBytes: 10 * 25 * 1024 * 1024,
-  replyWindowHours: 24,
+  replyWindowHours: REPLY_WINDOW_HOURS.messenger,
   templates: false,
   sendRatePerSecond: 300,
 } as const satisfies Omit<ChannelCapabilities, 'maxTextLength'>;

@@ -2,7 +2,7 @@ import { PermanentError } from '@switchboard/errors';
 import type { OutboundFile, OutboundMessage, Sender } from '../contract.ts';
 import { splitText } from '../shared/split-text.ts';
 import { classifyTelegramError } from './classify.ts';
-import { surveyKeyboard } from './survey-data.ts';
+import { surveyMarkup } from './survey-data.ts';
 import { telegramClient, type TelegramClientOptions } from './client.ts';
 import { TELEGRAM_MAX_TEXT_LENGTH } from './wire.ts';
 
@@ -35,7 +35,7 @@ export function createTelegramSender(deps: TelegramSenderDeps = {}): Sender {
     // every file is read before anything is sent: a missing one fails the reply without a half-sent text
     const contents = await Promise.all(files.map((file) => file.read()));
     // a survey's buttons go on its last text part, the one the customer reads last
-    const keyboard = msg.survey ? { reply_markup: { inline_keyboard: surveyKeyboard(msg.survey.id, msg.survey.asks) } } : {};
+    const keyboard = msg.survey ? { reply_markup: surveyMarkup(msg.survey) } : {};
     for (const [index, text] of chunks.entries()) {
       const markup = index === chunks.length - 1 ? keyboard : {};
       await sendOne(() => telegram.sendMessage(msg.recipientExternalId, text, { ...extra, ...markup }));

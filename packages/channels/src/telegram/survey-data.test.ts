@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { decodeSurveyCallback, encodeSurveyCallback, surveyKeyboard } from './survey-data.ts';
+import { decodeSurveyCallback, encodeSurveyCallback, surveyKeyboard, surveyMarkup } from './survey-data.ts';
 
 const surveyId = '7d0f4a52-9c1e-4b8a-a3f6-2e5d8c9b1a04';
 
@@ -36,5 +36,17 @@ describe('survey callback_data', () => {
     ]);
     expect(rows[1]![0]!.callback_data).toBe(`sv:n:0:${surveyId}`);
     expect(surveyKeyboard(surveyId, ['csat'])).toHaveLength(1);
+  });
+});
+
+describe('surveyMarkup', () => {
+  const survey = { id: '0b7c4f0e-8d3a-4c55-9a57-3f0d6b2f9e11', asks: ['csat'] as const, acceptsComment: true, expiresAt: '2026-01-01T00:00:00.000Z' };
+
+  it('puts the score keyboard on the question message', () => {
+    expect(surveyMarkup(survey)).toEqual({ inline_keyboard: surveyKeyboard(survey.id, survey.asks) });
+  });
+
+  it('asks for the comment with a force_reply, so the answer names the prompt', () => {
+    expect(surveyMarkup({ ...survey, prompt: 'comment' })).toEqual({ force_reply: true, input_field_placeholder: 'Your comment (optional)' });
   });
 });

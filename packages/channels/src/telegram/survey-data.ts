@@ -1,4 +1,6 @@
 import type { SurveyKind } from '@switchboard/contracts';
+import type { ForceReply, InlineKeyboardMarkup } from 'telegraf/types';
+import type { OutboundSurvey } from '../contract.ts';
 
 /**
  * An inline-keyboard button's `callback_data` for one survey score: `sv:<c|n>:<score>:<survey id>`,
@@ -30,4 +32,14 @@ export function surveyKeyboard(surveyId: string, asks: readonly SurveyKind[]): {
   if (asks.includes('csat')) rows.push(range(1, 5).map((s) => button('csat', s)));
   if (asks.includes('nps')) rows.push(range(0, 5).map((s) => button('nps', s)), range(6, 10).map((s) => button('nps', s)));
   return rows;
+}
+
+/**
+ * The reply markup of a survey message: the score keyboard, or for the comment prompt a
+ * force_reply, so the customer's client opens a reply to it and the reply names the prompt
+ * (https://core.telegram.org/bots/api#forcereply).
+ */
+export function surveyMarkup(survey: OutboundSurvey): InlineKeyboardMarkup | ForceReply {
+  if (survey.prompt === 'comment') return { force_reply: true, input_field_placeholder: 'Your comment (optional)' };
+  return { inline_keyboard: surveyKeyboard(survey.id, survey.asks) };
 }

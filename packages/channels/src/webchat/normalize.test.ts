@@ -19,6 +19,15 @@ const inbox: InboxContext<WebchatConfig, WebchatSecrets> = {
 const receivedAt = new Date('2024-05-01T10:00:00.000Z');
 
 describe('normalizeWebchatMessage', () => {
+  it("carries the visitor's stated locale in canonical form, and drops one that does not parse", () => {
+    const message = { clientMessageId: 'c-9', text: 'Olá' };
+    const [stated] = normalizeWebchatMessage({ visitorId: 'v9', visitor: { locale: 'pt_br' }, message }, inbox, receivedAt);
+    expect(stated!.sender).toEqual({ externalId: 'v9', locale: 'pt-BR' });
+    const [garbled] = normalizeWebchatMessage({ visitorId: 'v9', visitor: { locale: 'pt BR!' }, message }, inbox, receivedAt);
+    expect(garbled!.sender).toEqual({ externalId: 'v9' });
+    expect(() => normalizeWebchatMessage({ visitorId: 'v9', visitor: { locale: 'x'.repeat(36) }, message }, inbox, receivedAt)).toThrow(PayloadError);
+  });
+
   it('makes one message event keyed by visitor and client message id', () => {
     const raw = { visitorId: 'v1', visitor: { name: 'Ann', email: 'ann@example.com' }, message: { clientMessageId: 'c-1', text: 'Hi 👋' } };
     const [event, ...rest] = normalizeWebchatMessage(raw, inbox, receivedAt);

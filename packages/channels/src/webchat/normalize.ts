@@ -21,7 +21,7 @@ export function normalizeWebchatMessage(raw: unknown, inbox: InboxContext, recei
       type: 'message',
       externalMessageId: `${visitorId}:${message.clientMessageId}`,
       thread: { externalId: visitorId },
-      sender: compact({ externalId: visitorId, name: visitor?.name, email: visitor?.email }),
+      sender: compact({ externalId: visitorId, name: visitor?.name, email: visitor?.email, locale: visitor?.locale }),
       content: compact({ text: message.text, attachments: message.attachments }),
       sentAt: at,
       receivedAt: at,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Attachment } from '@switchboard/contracts';
+import { Attachment, canonicalLocale, MAX_LOCALE_LENGTH } from '@switchboard/contracts';
 import { VisitorId } from './visitor-token.ts';
 
 /** Widget protocol limits; the ingress also caps the request body size. */
@@ -23,10 +23,21 @@ export const VisitorMessageRequest = z.object({
 });
 export type VisitorMessageRequest = z.infer<typeof VisitorMessageRequest>;
 
-/** POST a session: the visitor may introduce themselves; both fields are optional. */
+/**
+ * The visitor's stated locale (the site's `data-locale`, else `navigator.language`): kept in
+ * canonical BCP 47 form when it parses, dropped when it does not (it only ever informs the
+ * contact's country, so a browser's oddity must not refuse the message).
+ */
+export const VisitorLocale = z
+  .string()
+  .max(MAX_LOCALE_LENGTH)
+  .transform((tag) => canonicalLocale(tag));
+
+/** POST a session: the visitor may introduce themselves; all fields are optional. */
 export const VisitorSessionRequest = z.object({
   name: z.string().trim().min(1).max(200).optional(),
   email: z.email().max(320).optional(),
+  locale: VisitorLocale.optional(),
 });
 
 /** A logged-in user of the site, signed by the site's server: `signature` = hex HMAC-SHA256(identitySecret, userId). */
@@ -64,7 +75,7 @@ export type VisitorSessionRequest = z.infer<typeof VisitorSessionRequest>;
 /** What the webchat ingress hands to `normalize`: the authenticated visitor plus the request body. */
 export const WebchatInbound = z.object({
   visitorId: VisitorId,
-  visitor: z.object({ name: z.string().max(512).optional(), email: z.string().max(320).optional() }).optional(),
+  visitor: z.object({ name: z.string().max(512).optional(), email: z.string().max(320).optional(), locale: VisitorLocale.optional() }).optional(),
   message: z
     .object({
       clientMessageId: ClientId,
@@ -101,6 +112,11 @@ export interface WebchatWireMessage {
   /** The visitor's own messages: the id their widget gave it, to replace its optimistic bubble. */
   clientMessageId: string | null;
   attachments: WebchatFile[];
+  /**
+   * History pages only: the survey this message asks, while it can still be answered, so a
+   * visitor who reloads (or polls without a WebSocket) still gets the rating row.
+   */
+  survey?: WebchatSurvey;
 }
 
 /** A CSAT/NPS survey as the widget renders it: a rating row per score asked. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { REPLY_WINDOW_HOURS } from '@switchboard/contracts';
 import type { ChannelAdapter } from '../contract.ts';
 import { normalizeWhatsAppWebhook } from './normalize.ts';
 import { verifyWhatsAppRequest, whatsAppHandshake } from './verify.ts';
@@ -34,7 +35,7 @@ export const whatsappAdapter: ChannelAdapter<WhatsAppConfig, WhatsAppSecrets> = 
     maxTextLength: WHATSAPP_MAX_TEXT_LENGTH,
     maxAttachmentBytes: 100 * MB,
     maxAttachmentTotalBytes: 10 * 100 * MB,
-    replyWindowHours: 24,
+    replyWindowHours: REPLY_WINDOW_HOURS.whatsapp,
     templates: true,
     // 80 messages/s per business number by default (Meta "Throughput"); inbound counts too
     sendRatePerSecond: 80,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CountryCode } from '@switchboard/contracts';
 import {
   activeMergeOf,
   countOpenConversations,
@@ -42,8 +43,11 @@ const Attributes = z
   .record(z.string().min(1).max(100), z.union([z.string().max(2000), z.number(), z.boolean(), z.null()]))
   .refine((a) => Object.keys(a).length <= MAX_ATTRIBUTES, `at most ${MAX_ATTRIBUTES} attributes`);
 
+/** Set by a person: stored with source `admin`, which no phone number or locale overwrites. */
+const Country = CountryCode.describe('ISO 3166-1 alpha-2 in capitals; stored as set by an admin (country_source admin)');
+
 const CreateBody = z
-  .object({ name: Name.optional(), email: Email.optional(), phone: Phone.optional(), attributes: Attributes.optional() })
+  .object({ name: Name.optional(), email: Email.optional(), phone: Phone.optional(), country: Country.optional(), attributes: Attributes.optional() })
   .refine((b) => b.name !== undefined || b.email !== undefined || b.phone !== undefined, {
     path: ['name'],
     message: 'a contact needs a name, an email or a phone',
@@ -55,10 +59,11 @@ const PatchBody = z
     name: Name.nullable().optional(),
     email: Email.nullable().optional(),
     phone: Phone.nullable().optional(),
+    country: Country.nullable().optional().describe('null clears it; the next phone number or locale the customer sends may then fill it'),
     attributes: Attributes.optional().describe('merged into the stored attributes; a key set to null is removed'),
   })
   .refine((b) => Object.values(b).some((v) => v !== undefined), { path: ['name'], message: 'nothing to change' })
-  .meta({ examples: [{ email: null, phone: '+79161234567', attributes: { vip: true, loyaltyTier: 'gold', legacyId: null } }] });
+  .meta({ examples: [{ email: null, phone: '+79161234567', country: 'RU', attributes: { vip: true, loyaltyTier: 'gold', legacyId: null } }] });
 
 const ListQuery = z.object({
   q: z.string().trim().min(1).max(200).optional().describe('part of a name, email or phone (digits match whatever the punctuation), or an exact external id or username'),
@@ -145,7 +150,7 @@ export function registerContactRoutes(deps: ApiDeps, app: ZodApp): void {
       onRequest: requireRole('supervisor'),
       schema: {
         tags: ['contacts'],
-        summary: "Change a contact's name, email, phone or attributes (supervisor); null clears a field",
+        summary: "Change a contact's name, email, phone, country or attributes (supervisor); null clears a field",
         params: IdParams,
         body: PatchBody,
         response: { 200: ContactDetailDto, ...errorResponses(400, 403, 404, 409) },

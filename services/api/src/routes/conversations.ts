@@ -10,7 +10,8 @@ import {
   type Conversation,
 } from '@switchboard/db';
 import { ChannelId } from '@switchboard/contracts';
-import { resolveConversation, type SurveyMessage } from '@switchboard/routing';
+import { resolveConversation, type RecordedMetrics, type SurveyMessage } from '@switchboard/routing';
+import { observeResolution, supportMetrics } from '@switchboard/runtime';
 import { conflict, forbidden, notFound } from '@switchboard/errors';
 import { mayActOn, principalOf } from '../auth.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
@@ -151,8 +152,9 @@ export function registerConversationRoutes(deps: ApiDeps, app: ZodApp): void {
   );
 }
 
-/** After a resolve commits: the freed queues dispatched, the survey it opened (if any) handed to egress. */
-async function afterResolve(deps: ApiDeps, log: FastifyBaseLogger, outcome: { freedQueueIds: string[]; survey?: SurveyMessage }): Promise<void> {
+/** After a resolve commits: the live figures counted, the freed queues dispatched, the survey it opened (if any) handed to egress. */
+async function afterResolve(deps: ApiDeps, log: FastifyBaseLogger, outcome: { freedQueueIds: string[]; survey?: SurveyMessage; metrics?: RecordedMetrics }): Promise<void> {
+  observeResolution(deps.metrics && supportMetrics(deps.metrics), outcome.metrics);
   await requestDispatch(deps.producer, log, outcome.freedQueueIds, 'capacity_freed');
   if (outcome.survey) await requestDelivery(deps.producer, log, outcome.survey.messageId, outcome.survey.channel);
 }

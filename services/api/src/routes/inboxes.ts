@@ -13,7 +13,7 @@ const CreateInboxBody = z.object({
   channel: EnabledChannelSchema,
   name: z.string().trim().min(1).max(200),
   defaultQueueId: z.uuid().optional().describe('conversations from this inbox wait in this queue'),
-  survey: SurveySettings.optional().describe('CSAT/NPS survey after each resolve (telegram, webchat); omitted: off'),
+  survey: SurveySettings.optional().describe('CSAT/NPS survey after each resolve (buttons on telegram/webchat, signed links by email, a numeric reply elsewhere; docs/surveys.md); omitted: off'),
   config: z.record(z.string(), z.unknown()).optional().describe("non-secret settings, validated by the channel's adapter"),
   secrets: z
     .record(z.string(), z.unknown())
