@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { QueueName } from '@switchboard/contracts';
 import type { Logger } from '@switchboard/log';
+import { closeQueuesOn } from './shared-queues.ts';
 
 /** The states `switchboard_queue_jobs` reports; `waiting` adds BullMQ's wait, prioritized and paused lists. */
 export const JOB_STATES = ['waiting', 'active', 'delayed', 'failed', 'completed'] as const;
@@ -126,7 +127,7 @@ export function registerQueueGauges(registry: Registry, deps: QueueGaugeDeps): {
   });
   return {
     async close() {
-      await Promise.all(queues.map((q) => q.close()));
+      await closeQueuesOn(deps.connection, queues);
     },
   };
 }

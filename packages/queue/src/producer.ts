@@ -3,6 +3,7 @@ import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { QUEUES, type JobData, type QueueName } from '@switchboard/contracts';
 import { RetryableError } from '@switchboard/errors';
+import { closeQueuesOn } from './shared-queues.ts';
 
 /** Job ids may not contain ':'; a hash keeps any platform id usable and bounded in length. */
 export function jobIdFor(...parts: string[]): string {
@@ -67,7 +68,7 @@ export function createProducer(connection: Redis, prefix: string, options: { tim
       }
     },
     async close() {
-      await Promise.all([...queues.values()].map((q) => q.close()));
+      await closeQueuesOn(connection, queues.values());
       queues.clear();
     },
   };

@@ -2,6 +2,7 @@ import { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { QUEUES, type QueueName } from '@switchboard/contracts';
 import { appendEvent, recordAudit, withTransaction, type Pool } from '@switchboard/db';
+import { closeQueuesOn } from '@switchboard/queue';
 
 /**
  * Dead letters: jobs of the queue catalog that failed for good (attempts exhausted, or a
@@ -210,7 +211,7 @@ export function createDeadLetters(connection: Redis, prefix: string): DeadLetter
       return true;
     },
     async close() {
-      await Promise.all([...queues.values()].map((q) => q.close()));
+      await closeQueuesOn(connection, queues.values());
     },
   };
 }

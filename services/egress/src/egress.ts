@@ -6,7 +6,7 @@ import type { MediaFetcher, Sender } from '@switchboard/channels';
 import { staleOutbound, type Pool } from '@switchboard/db';
 import type { Logger } from '@switchboard/log';
 import { runPeriodically } from '@switchboard/runtime';
-import { jobIdFor, startWorker, type Producer } from '@switchboard/queue';
+import { closeQueuesOn, jobIdFor, startWorker, type Producer } from '@switchboard/queue';
 import { deliverOutbound } from './deliver.ts';
 import { startMediaWorker } from './media.ts';
 import type { InboxCache } from '@switchboard/db';
@@ -101,7 +101,7 @@ export function startEgress(deps: EgressDeps): Egress {
     async close() {
       stopSweeping();
       await Promise.all([...workers, ...(media ? [media] : [])].map((w) => w.close()));
-      await Promise.all([...queues.values()].map((q) => q.close()));
+      await closeQueuesOn(deps.connection, queues.values());
     },
   };
 }
