@@ -104,3 +104,20 @@ export function plan(options: PhaseOptions, rates: readonly number[] = options.r
 export function conversationsIn(p: { warmup: Delivery[]; passes: Pass[] }): number {
   return new Set([...p.warmup, ...p.passes.flatMap((x) => x.deliveries)].map((d) => d.chatId)).size;
 }
+
+/**
+ * Round robin over the bots: the conversations come back bot by bot, and replies queued in that
+ * order would reach one bot 40 at a time, over its 30/s, so pacing would bind after all.
+ */
+export function interleaveByBot<T extends { inboxId: string }>(chats: readonly T[]): T[] {
+  const byBot = new Map<string, T[]>();
+  for (const chat of chats) {
+    const list = byBot.get(chat.inboxId);
+    if (list) list.push(chat);
+    else byBot.set(chat.inboxId, [chat]);
+  }
+  const lists = [...byBot.values()];
+  const out: T[] = [];
+  for (let i = 0; out.length < chats.length; i++) for (const list of lists) if (i < list.length) out.push(list[i]!);
+  return out;
+}

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { conversationsIn, plan, telegramDeliveries } from '../../bench/deliveries.ts';
+import { conversationsIn, interleaveByBot, plan, telegramDeliveries } from '../../bench/deliveries.ts';
 import { changePercent, formatGoals, judgeGoals, verdict, type GoalInputs } from '../../bench/goals.ts';
 import { dueCount, openLoop, scheduledAt } from '../../bench/open-loop.ts';
 import { readOptions, watchdogMs } from '../../bench/options.ts';
@@ -197,5 +197,13 @@ describe('table', () => {
     expect(lines[1]).toMatch(/webhook ack p99 at 1000\/s \(ms\) +12\.3 +2\.00 +6\.17×$/);
     expect(lines[2]).toMatch(/egress replies sent \(msg\/s\) +400 +— +—$/);
     expect(ratio({ label: 'x', switchboard: 1, floor: 0, unit: '/s' })).toBe('—');
+  });
+});
+
+describe('egress reply order', () => {
+  it('takes the bots in turn, so no bot gets a run of replies above its pace', () => {
+    const chats = ['a', 'a', 'a', 'b', 'b', 'c'].map((inboxId, i) => ({ inboxId, i }));
+    expect(interleaveByBot(chats).map((c) => c.i)).toEqual([0, 3, 5, 1, 4, 2]);
+    expect(interleaveByBot([])).toEqual([]);
   });
 });

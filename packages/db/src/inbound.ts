@@ -1,6 +1,6 @@
 import { couldBeSurveyNumber, deriveCountry, surveyStyleOf, type InboundEvent } from '@switchboard/contracts';
 import type { Queryable } from './pool.ts';
-import { appendEvent } from './events.ts';
+import { appendEvent, EVENTS_CHANNEL } from './events.ts';
 import { nextSeq } from './messages.ts';
 import { recordSurveyAnswer, type SurveyAnswerOutcome } from './surveys.ts';
 import { answerSurveyByNumber, openSurveyFollowUp, recordSurveyComment, type SurveyFollowUp } from './survey-replies.ts';
@@ -69,31 +69,30 @@ async function upsertContact(tx: Queryable, event: InboundEvent, options: Inboun
   const s = event.sender;
   // the callback form's number is the customer's own; a shared contact card is someone else's
   const derived = deriveCountry({ phones: [s.phone, event.callback?.phone], locale: s.locale }, options.defaultPhoneRegion);
+  // one statement for a known sender: the identity, and the contact's missing details
   const existing = await tx.query<Sender>(
-    `update contact_identities set username = coalesce($3, username)
-      where inbox_id = $1 and external_id = $2 returning contact_id as "contactId", id as "identityId"`,
-    [event.inboxId, s.externalId, s.username ?? null],
-  );
-  if (existing.rows[0]) {
-    const { contactId } = existing.rows[0];
-    // the platform only fills what is missing: a name an agent corrected, or the kept details of a
-    // merged contact, are not overwritten by whichever identity wrote last
-    // a derived country replaces only a lower source (mayReplaceCountry, contracts/country.ts):
-    // judged on the row being updated, so two writers at once cannot both win
-    await tx.query(
-      `update contacts k set name = coalesce(k.name, $2), email = coalesce(k.email, $3), phone = coalesce(k.phone, $4),
-              country = case when $5::text is not null and (k.country_source is null or (k.country_source = 'locale' and $6::text = 'phone'))
-                             then $5 else k.country end,
-              country_source = case when $5::text is not null and (k.country_source is null or (k.country_source = 'locale' and $6::text = 'phone'))
-                                    then $6 else k.country_source end,
+    `with i as (
+       update contact_identities set username = coalesce($3, username)
+        where inbox_id = $1 and external_id = $2 returning contact_id, id),
+     k as (
+       -- the platform only fills what is missing: a name an agent corrected, or the kept details of
+       -- a merged contact, are not overwritten by whichever identity wrote last; a derived country
+       -- replaces only a lower source (mayReplaceCountry, contracts/country.ts), judged on the row
+       -- being updated, so two writers at once cannot both win
+       update contacts k set name = coalesce(k.name, $4), email = coalesce(k.email, $5), phone = coalesce(k.phone, $6),
+              country = case when $7::text is not null and (k.country_source is null or (k.country_source = 'locale' and $8::text = 'phone'))
+                             then $7 else k.country end,
+              country_source = case when $7::text is not null and (k.country_source is null or (k.country_source = 'locale' and $8::text = 'phone'))
+                                    then $8 else k.country_source end,
               updated_at = now()
-        where k.id = $1
-          and ((k.name is null and $2::text is not null) or (k.email is null and $3::text is not null) or (k.phone is null and $4::text is not null)
-               or ($5::text is not null and (k.country_source is null or (k.country_source = 'locale' and $6::text = 'phone'))))`,
-      [contactId, s.name ?? null, s.email ?? null, s.phone ?? null, derived?.country ?? null, derived?.source ?? null],
-    );
-    return existing.rows[0];
-  }
+         from i
+        where k.id = i.contact_id
+          and ((k.name is null and $4::text is not null) or (k.email is null and $5::text is not null) or (k.phone is null and $6::text is not null)
+               or ($7::text is not null and (k.country_source is null or (k.country_source = 'locale' and $8::text = 'phone')))))
+     select contact_id as "contactId", id as "identityId" from i`,
+    [event.inboxId, s.externalId, s.username ?? null, s.name ?? null, s.email ?? null, s.phone ?? null, derived?.country ?? null, derived?.source ?? null],
+  );
+  if (existing.rows[0]) return existing.rows[0];
   const { rows } = await tx.query<{ id: string }>(
     `insert into contacts(name, email, phone, attributes, country, country_source) values ($1, $2, $3, $4, $5, $6) returning id`,
     [s.name ?? null, s.email ?? null, s.phone ?? null, s.locale ? { locale: s.locale } : {}, derived?.country ?? null, derived?.source ?? null],
@@ -160,23 +159,39 @@ async function storeMessage(tx: Queryable, event: InboundEvent, options: Inbound
   const sender = await upsertContact(tx, event, options);
   const { contactId } = sender;
   const conversation = await openConversation(tx, event, sender);
-  const seq = await nextSeq(tx, conversation.id, new Date(event.sentAt));
   const c = event.content;
-  const { rows } = await tx.query<{ id: string }>(
-    `insert into messages(conversation_id, inbox_id, seq, direction, author_contact_id, text, html, attachments,
-                          external_id, reply_to_external_id, status, sent_at, platform_order, raw)
-     values ($1, $2, $3, 'in', $4, $5, $6, $7, $8, $9, 'received', $10, $11, $12) returning id`,
+  // the sequence number, the row and its outbox events in one statement (one round trip, not
+  // four); the events are those appendEvent would write, conversation.* first, each NOTIFYing
+  const { rows } = await tx.query<{ id: string; seq: string }>(
+    `with s as (
+       -- a message processed late (an older platform timestamp) must not move last_message_at back
+       update conversations set last_seq = last_seq + 1, last_message_at = greatest(last_message_at, $10), updated_at = now()
+        where id = $1 returning last_seq),
+     m as (
+       insert into messages(conversation_id, inbox_id, seq, direction, author_contact_id, text, html, attachments,
+                            external_id, reply_to_external_id, status, sent_at, platform_order, raw)
+       select $1, $2, s.last_seq, 'in', $3, $4, $5, $6, $7, $8, 'received', $9, $11, $12 from s
+       returning id, seq),
+     e as (
+       insert into events(type, conversation_id, payload)
+       select t.type, $1, case when t.type = 'message.created' then jsonb_build_object('messageId', m.id, 'direction', 'in')
+                               else jsonb_build_object('queueId', $13::uuid) end
+         from m, unnest($14::text[]) with ordinality as t(type, n)
+        order by t.n
+       returning id)
+     select m.id, m.seq, (select count(*) from (select pg_notify($15, e.id::text) from e order by e.id) notified) as notified from m`,
     [
-      conversation.id, event.inboxId, seq, contactId, c.text ?? null, c.html ?? null,
+      conversation.id, event.inboxId, contactId, c.text ?? null, c.html ?? null,
       JSON.stringify(withExtras(c)), event.externalMessageId, event.thread.replyToExternalId ?? null, event.sentAt,
-      event.platformOrder ?? null, event.raw ?? null,
+      new Date(event.sentAt), event.platformOrder ?? null, event.raw ?? null,
+      conversation.queueId,
+      conversation.how === 'existing' ? ['message.created'] : [`conversation.${conversation.how}`, 'message.created'],
+      EVENTS_CHANNEL,
     ],
   );
-  const messageId = rows[0]!.id;
-  if (conversation.how !== 'existing') {
-    await appendEvent(tx, { type: `conversation.${conversation.how}`, conversationId: conversation.id, payload: { queueId: conversation.queueId } });
-  }
-  await appendEvent(tx, { type: 'message.created', conversationId: conversation.id, payload: { messageId, direction: 'in' } });
+  if (!rows[0]) throw new Error(`conversation ${conversation.id} vanished while storing a message`);
+  const messageId = rows[0].id;
+  const seq = Number(rows[0].seq);
   return {
     kind: 'stored',
     conversationId: conversation.id,
