@@ -98,14 +98,12 @@ async function openConversations(infra: BenchInfra, stack: Stack, count: number,
 /** Queues one reply per conversation with egress paused (as the API does: row, then job), then times egress draining them. */
 async function measureEgress(stack: Stack, chats: Chat[], timeoutMs: number): Promise<number> {
   await Promise.all(stack.egress.workers.map((w) => w.pause()));
-  const ids: string[] = [];
   let next = 0;
   const writer = async () => {
     for (let i = next++; i < chats.length; i = next++) {
       const chat = chats[i]!;
       const { message } = await createOutboundMessage(stack.pool, { conversationId: chat.conversationId, inboxId: chat.inboxId, agentId: null, text: `bench reply ${i}`, isPrivate: false });
       await stack.producer.add('outbound-telegram', { messageId: message.id, channel: 'telegram' }, { jobId: jobIdFor('out', message.id) });
-      ids.push(message.id);
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, writer));
@@ -114,8 +112,8 @@ async function measureEgress(stack: Stack, chats: Chat[], timeoutMs: number): Pr
   const sent = async () => (await stack.pool.query<{ n: number }>(`select count(*)::int as n from messages where direction = 'out' and status = 'sent'`)).rows[0]!.n;
   const start = now();
   for (const w of stack.egress.workers) w.resume();
-  await until(async () => (await sent()) >= ids.length, `${ids.length} replies to be sent`, timeoutMs, 10);
-  return perSecond(ids.length, start, now());
+  await until(async () => (await sent()) >= chats.length, `${chats.length} replies to be sent`, timeoutMs, 10);
+  return perSecond(chats.length, start, now());
 }
 
 /** The same requests (sendMessage, JSON, to the same fake Bot API) from a bare BullMQ worker. */

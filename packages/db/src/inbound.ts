@@ -165,25 +165,25 @@ async function storeMessage(tx: Queryable, event: InboundEvent, options: Inbound
   const { rows } = await tx.query<{ id: string; seq: string }>(
     `with s as (
        -- a message processed late (an older platform timestamp) must not move last_message_at back
-       update conversations set last_seq = last_seq + 1, last_message_at = greatest(last_message_at, $10), updated_at = now()
+       update conversations set last_seq = last_seq + 1, last_message_at = greatest(last_message_at, $9::timestamptz), updated_at = now()
         where id = $1 returning last_seq),
      m as (
        insert into messages(conversation_id, inbox_id, seq, direction, author_contact_id, text, html, attachments,
                             external_id, reply_to_external_id, status, sent_at, platform_order, raw)
-       select $1, $2, s.last_seq, 'in', $3, $4, $5, $6, $7, $8, 'received', $9, $11, $12 from s
+       select $1, $2, s.last_seq, 'in', $3, $4, $5, $6, $7, $8, 'received', $9::timestamptz, $10, $11 from s
        returning id, seq),
      e as (
        insert into events(type, conversation_id, payload)
        select t.type, $1, case when t.type = 'message.created' then jsonb_build_object('messageId', m.id, 'direction', 'in')
-                               else jsonb_build_object('queueId', $13::uuid) end
-         from m, unnest($14::text[]) with ordinality as t(type, n)
+                               else jsonb_build_object('queueId', $12::uuid) end
+         from m, unnest($13::text[]) with ordinality as t(type, n)
         order by t.n
        returning id)
-     select m.id, m.seq, (select count(*) from (select pg_notify($15, e.id::text) from e order by e.id) notified) as notified from m`,
+     select m.id, m.seq, (select count(*) from (select pg_notify($14, e.id::text) from e order by e.id) notified) as notified from m`,
     [
       conversation.id, event.inboxId, contactId, c.text ?? null, c.html ?? null,
       JSON.stringify(withExtras(c)), event.externalMessageId, event.thread.replyToExternalId ?? null, event.sentAt,
-      new Date(event.sentAt), event.platformOrder ?? null, event.raw ?? null,
+      event.platformOrder ?? null, event.raw ?? null,
       conversation.queueId,
       conversation.how === 'existing' ? ['message.created'] : [`conversation.${conversation.how}`, 'message.created'],
       EVENTS_CHANNEL,

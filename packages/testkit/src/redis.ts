@@ -27,14 +27,3 @@ export async function dropQueuePrefix(prefix: string): Promise<void> {
     redis.disconnect();
   }
 }
-
-/**
- * Tears down a client pointed at a Redis that is not there (an outage test) and the producer on
- * it: the client first, so its pending connection attempt ends while the producer's queues still
- * listen for its error, then the queues, whose close rejects with that same connection error.
- */
-export async function closeDeadRedis(redis: Redis, producer: { close(): Promise<void> }): Promise<void> {
-  redis.disconnect();
-  await new Promise((resolve) => setImmediate(resolve));
-  await producer.close().catch(() => {});
-}

@@ -5,7 +5,7 @@ import { createInboxCache, createSecretBox } from '@switchboard/db';
 import { silentLogger } from '@switchboard/log';
 import { createProducer, createRedis, waitForRedis, type Producer } from '@switchboard/queue';
 import { createMetrics } from '@switchboard/runtime';
-import { closeDeadRedis, createTestDatabase, dropQueuePrefix, fixtureText, metricCount, seedDesk, testQueuePrefix, testRedisUrl, type TestDatabase } from '@switchboard/testkit';
+import { createTestDatabase, dropQueuePrefix, fixtureText, metricCount, seedDesk, testQueuePrefix, testRedisUrl, type TestDatabase } from '@switchboard/testkit';
 import { buildWebhookIngress } from './app.ts';
 
 const APP_SECRET = 'metrics-app-secret';
@@ -50,7 +50,8 @@ afterAll(async () => {
   await app?.close();
   await outage?.close();
   await producer?.close();
-  if (deadRedis && deadProducer) await closeDeadRedis(deadRedis, deadProducer);
+  await deadProducer?.close();
+  deadRedis?.disconnect();
   redis?.disconnect();
   await dropQueuePrefix(prefix);
   await db?.drop();

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Redis } from 'ioredis';
 import { silentLogger } from '@switchboard/log';
 import { createProducer, createRedis, type Producer } from '@switchboard/queue';
-import { closeDeadRedis, createTestDatabase, dropQueuePrefix, fixtureText, metricCount, seedDesk, sendSmtp, testQueuePrefix, testRedisUrl, type TestDatabase } from '@switchboard/testkit';
+import { createTestDatabase, dropQueuePrefix, fixtureText, metricCount, seedDesk, sendSmtp, testQueuePrefix, testRedisUrl, type TestDatabase } from '@switchboard/testkit';
 import { createMetrics } from '@switchboard/runtime';
 import { startSmtpReceiver, type SmtpReceiver } from './smtp-receiver.ts';
 
@@ -74,7 +74,8 @@ describe('SMTP receiver', () => {
       expect(await mailCount(downMetrics, 'accepted')).toBe(0);
     } finally {
       await down.close();
-      await closeDeadRedis(deadRedis, deadProducer);
+      await deadProducer.close();
+    deadRedis.disconnect();
     }
     expect(await queuedJobs()).toHaveLength(0);
 

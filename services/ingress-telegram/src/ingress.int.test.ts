@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { createInboxCache, createPool, type Pool } from '@switchboard/db';
 import { silentLogger } from '@switchboard/log';
 import { createProducer, createRedis, jobIdFor, type Producer } from '@switchboard/queue';
-import { closeDeadRedis, createTestDatabase, dropQueuePrefix, fixtureJson, fixtureText, metricCount, seedDesk, startFakeTelegram, testQueuePrefix, testRedisUrl, waitFor,
+import { createTestDatabase, dropQueuePrefix, fixtureJson, fixtureText, metricCount, seedDesk, startFakeTelegram, testQueuePrefix, testRedisUrl, waitFor,
   type Desk, type FakeTelegram, type TestDatabase } from '@switchboard/testkit';
 import { createMetrics } from '@switchboard/runtime';
 import { buildTelegramIngress } from './app.ts';
@@ -105,7 +105,8 @@ describe('telegram webhook', () => {
     expect(res.statusCode).toBe(503);
     expect(res.headers['retry-after']).toBe('5');
     await degraded.close();
-    await closeDeadRedis(deadRedis, deadProducer);
+    await deadProducer.close();
+    deadRedis.disconnect();
   });
 
   it('answers 503 when PostgreSQL is unreachable', async () => {
